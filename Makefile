@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test`. Everything they need is installed from here.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV := DEBUG=1
+
+.PHONY: run test install chromium db migrate seed lint fmt stop-db
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+migrate: install
+	$(DEV) $(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(DEV) $(PY) manage.py seed_demo
+
+run: seed
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install chromium
+	$(VENV)/bin/ruff check .
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+# Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset).
+stop-db: install
+	"$$($(PY) -c 'import pgserver._commands as c; print(c.POSTGRES_BIN_PATH)')/pg_ctl" \
+		-D var/pgdata stop -m fast

@@ -1,0 +1,10 @@
+from django.shortcuts import render
+
+from clinic.roles import patient_required
+from patients.access import own_patient
+
+
+@patient_required
+def portal_home(request):
+    patient = own_patient(request.user)
+    return render(request, "diaries/portal_home.html", {"patient": patient})

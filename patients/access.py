@@ -1,0 +1,25 @@
+"""Fetch patients only where the logged-in user may see them."""
+
+from django.shortcuts import get_object_or_404
+
+from clinic.roles import STAFF_ROLES, Role, user_role
+from patients.models import Patient
+
+
+def patient_for_user(user, patient_id: int, queryset=None) -> Patient:
+    """Staff see any patient; a patient only themself. Anything else is a 404 (nothing leaks).
+
+    `queryset` lets a view add its select_related/prefetch_related to the one query.
+    """
+    role = user_role(user)
+    patients = Patient.objects.all() if queryset is None else queryset
+    if role == Role.PATIENT:
+        patients = patients.filter(user=user)
+    elif role not in STAFF_ROLES:
+        patients = patients.none()
+    return get_object_or_404(patients, pk=patient_id)
+
+
+def own_patient(user) -> Patient:
+    """The patient record behind a portal account (404 if the account has none)."""
+    return get_object_or_404(Patient, user=user)

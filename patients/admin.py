@@ -1,0 +1,66 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
+
+
+class PriorPreventiveInline(admin.TabularInline):
+    model = PriorPreventive
+    extra = 0
+
+
+class ClinicalFlagInline(admin.TabularInline):
+    model = ClinicalFlag
+    extra = 0
+    autocomplete_fields = ["recorded_by"]
+
+
+@admin.register(Patient)
+class PatientAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "mrn",
+        "family_name",
+        "given_name",
+        "date_of_birth",
+        "primary_diagnosis",
+        "status",
+        "registered_on",
+    ]
+    list_filter = ["status", "primary_diagnosis", "sex", "preferred_contact"]
+    search_fields = ["mrn", "family_name", "given_name", "email", "phone"]
+    date_hierarchy = "registered_on"
+    autocomplete_fields = ["user", "consent_taken_by"]
+    inlines = [PriorPreventiveInline, ClinicalFlagInline]
+
+
+@admin.register(Eligibility)
+class EligibilityAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "patient",
+        "chronic_migraine_criteria_met",
+        "medication_overuse_managed",
+        "assessed_on",
+        "assessed_by",
+    ]
+    list_filter = ["chronic_migraine_criteria_met", "medication_overuse_managed"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    list_select_related = ["patient", "assessed_by"]
+    autocomplete_fields = ["patient", "assessed_by"]
+
+
+@admin.register(PriorPreventive)
+class PriorPreventiveAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "patient", "started_on", "stopped_on", "stop_reason"]
+    list_filter = ["stop_reason"]
+    search_fields = ["name", "patient__mrn", "patient__family_name"]
+    list_select_related = ["patient"]
+    autocomplete_fields = ["patient"]
+
+
+@admin.register(ClinicalFlag)
+class ClinicalFlagAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "patient", "noted_on", "resolved_on", "recorded_by"]
+    list_filter = ["kind", "resolved_on"]
+    search_fields = ["patient__mrn", "patient__family_name", "note"]
+    list_select_related = ["patient", "recorded_by"]
+    autocomplete_fields = ["patient", "recorded_by"]

@@ -1,0 +1,140 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from clinic.forms import DateInput, StaffForm
+from clinic.roles import GROUP_NAMES, Role
+from patients.models import ClinicalFlag, Diagnosis, Eligibility, Patient, PriorPreventive
+
+
+class PatientForm(StaffForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "preferred_contact",
+            "address",
+            "referring_clinician",
+            "primary_diagnosis",
+            "diagnosis_date",
+            "status",
+            "consent_date",
+            "consent_taken_by",
+            "notes",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "diagnosis_date": DateInput(),
+            "consent_date": DateInput(),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mrn"].required = False
+        self.fields["consent_taken_by"].queryset = get_user_model().objects.filter(
+            groups__name=GROUP_NAMES[Role.NEUROLOGIST]
+        )
+        self.fields[
+            "primary_diagnosis"
+        ].help_text = (
+            "Only chronic migraine is a licensed indication; the others are marked off-label."
+        )
+
+    def clean_mrn(self):
+        return self.cleaned_data["mrn"].strip().upper()
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class PatientSearchForm(forms.Form):
+    SORTS = {
+        "name": ("family_name", "given_name"),
+        "-name": ("-family_name", "-given_name"),
+        "mrn": ("mrn",),
+        "dob": ("date_of_birth",),
+        "-registered": ("-registered_on", "family_name"),
+    }
+    q = forms.CharField(label="Name, MRN or date of birth", required=False, max_length=100)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Patient.Status.choices], required=False
+    )
+    diagnosis = forms.ChoiceField(
+        choices=[("", "Any diagnosis"), *Diagnosis.choices], required=False
+    )
+    sort = forms.ChoiceField(
+        choices=[
+            ("name", "Name A–Z"),
+            ("-name", "Name Z–A"),
+            ("mrn", "MRN"),
+            ("dob", "Date of birth"),
+            ("-registered", "Newest first"),
+        ],
+        required=False,
+    )
+
+    def filter(self, patients):
+        """Apply the valid parts of the search; an invalid form filters nothing."""
+        if not self.is_valid():
+            return patients.order_by(*self.SORTS["name"])
+        data = self.cleaned_data
+        patients = patients.search(data["q"])
+        if data["status"]:
+            patients = patients.filter(status=data["status"])
+        if data["diagnosis"]:
+            patients = patients.filter(primary_diagnosis=data["diagnosis"])
+        return patients.order_by(*self.SORTS[data["sort"] or "name"])
+
+
+class EligibilityForm(StaffForm):
+    YES_NO = [(None, "Not assessed yet"), (True, "Yes"), (False, "No")]
+
+    chronic_migraine_criteria_met = forms.NullBooleanField(
+        label=Eligibility._meta.get_field("chronic_migraine_criteria_met").verbose_name,
+        help_text=Eligibility._meta.get_field("chronic_migraine_criteria_met").help_text,
+        widget=forms.Select(choices=YES_NO),
+        required=False,
+    )
+    medication_overuse_managed = forms.NullBooleanField(
+        label="Medication overuse managed",
+        help_text=Eligibility._meta.get_field("medication_overuse_managed").help_text,
+        widget=forms.Select(choices=YES_NO),
+        required=False,
+    )
+
+    class Meta:
+        model = Eligibility
+        fields = [
+            "chronic_migraine_criteria_met",
+            "headache_days_per_month",
+            "migraine_days_per_month",
+            "medication_overuse_managed",
+            "assessed_on",
+            "notes",
+        ]
+        widgets = {"assessed_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class PriorPreventiveForm(StaffForm):
+    class Meta:
+        model = PriorPreventive
+        fields = ["name", "started_on", "stopped_on", "stop_reason", "notes"]
+        widgets = {"started_on": DateInput(), "stopped_on": DateInput()}
+
+
+class ClinicalFlagForm(StaffForm):
+    class Meta:
+        model = ClinicalFlag
+        fields = ["kind", "noted_on", "note"]
+        widgets = {"noted_on": DateInput()}
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient

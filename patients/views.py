@@ -1,0 +1,191 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic.forms import add_model_errors
+from clinic.roles import neurologist_required, staff_required, user_role
+from patients.access import patient_for_user
+from patients.chart import chart_sections, patient_header
+from patients.eligibility import assess_nice
+from patients.forms import (
+    ClinicalFlagForm,
+    EligibilityForm,
+    PatientForm,
+    PatientSearchForm,
+    PriorPreventiveForm,
+)
+from patients.models import ClinicalFlag, Eligibility, Patient
+from patients.records import patient_save
+
+PATIENTS_PER_PAGE = 25
+
+
+def staff_patient(request, patient_id: int) -> Patient:
+    """The patient with flags prefetched, for pages that show the warning header."""
+    return patient_for_user(request.user, patient_id, Patient.objects.prefetch_related("flags"))
+
+
+@staff_required
+def patient_list(request):
+    form = PatientSearchForm(request.GET or None)
+    active_flags = Q(flags__resolved_on__isnull=True)
+    patients = form.filter(Patient.objects.all()).annotate(
+        active_flag_count=Count("flags", filter=active_flags)
+    )
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@staff_required
+def patient_create(request):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = patient_save(form.save(commit=False))
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"Patient {patient.full_name} added with MRN {patient.mrn}.")
+            return redirect("patients:chart", patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "creating": True})
+
+
+@staff_required
+def patient_edit(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_save(form.save(commit=False))
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect("patients:chart", patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, **patient_header(patient)})
+
+
+@staff_required
+def patient_chart(request, patient_id: int):
+    patient = patient_for_user(
+        request.user,
+        patient_id,
+        Patient.objects.select_related("consent_taken_by", "eligibility").prefetch_related(
+            "flags", "prior_preventives"
+        ),
+    )
+    role = user_role(request.user)
+    eligibility = getattr(patient, "eligibility", None)
+    preventives = list(patient.prior_preventives.all())
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            **patient_header(patient),
+            "eligibility": eligibility,
+            "preventives": preventives,
+            "nice": assess_nice(patient, eligibility, preventives, timezone.localdate()),
+            "all_flags": list(patient.flags.all()),
+            "sections": chart_sections(patient, role),
+        },
+    )
+
+
+@neurologist_required
+def eligibility_edit(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    instance = Eligibility.objects.filter(patient=patient).first() or Eligibility(
+        patient=patient, assessed_by=request.user
+    )
+    form = EligibilityForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        eligibility = form.save(commit=False)
+        eligibility.assessed_by = request.user
+        eligibility.save()
+        messages.success(request, "Eligibility saved.")
+        return redirect("patients:chart", patient.pk)
+    return render(
+        request,
+        "patients/clinical_form.html",
+        {"form": form, "title": "Eligibility (NICE TA260)", **patient_header(patient)},
+    )
+
+
+@neurologist_required
+def preventive_edit(request, patient_id: int, preventive_id: int | None = None):
+    patient = staff_patient(request, patient_id)
+    instance = (
+        get_object_or_404(patient.prior_preventives, pk=preventive_id) if preventive_id else None
+    )
+    form = PriorPreventiveForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        preventive = form.save(commit=False)
+        preventive.patient = patient
+        preventive.save()
+        messages.success(request, f"Prior preventive {preventive.name} saved.")
+        return redirect("patients:chart", patient.pk)
+    title = "Edit prior preventive" if instance else "Add a prior preventive medicine"
+    return render(
+        request,
+        "patients/clinical_form.html",
+        {"form": form, "title": title, **patient_header(patient)},
+    )
+
+
+@neurologist_required
+@require_POST
+def preventive_delete(request, patient_id: int, preventive_id: int):
+    patient = staff_patient(request, patient_id)
+    preventive = get_object_or_404(patient.prior_preventives, pk=preventive_id)
+    preventive.delete()  # the history table keeps the deleted row, who and when
+    messages.success(request, f"Prior preventive {preventive.name} removed.")
+    return redirect("patients:chart", patient.pk)
+
+
+@neurologist_required
+def flag_add(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    form = ClinicalFlagForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        flag = form.save(commit=False)
+        flag.recorded_by = request.user
+        try:
+            with transaction.atomic():
+                flag.full_clean()
+                flag.save()
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"{flag} recorded.")
+            return redirect("patients:chart", patient.pk)
+    return render(
+        request,
+        "patients/clinical_form.html",
+        {
+            "form": form,
+            "title": "Record a precaution or contraindication",
+            **patient_header(patient),
+        },
+    )
+
+
+@neurologist_required
+@require_POST
+def flag_resolve(request, patient_id: int, flag_id: int):
+    patient = staff_patient(request, patient_id)
+    flag = get_object_or_404(ClinicalFlag, patient=patient, pk=flag_id, resolved_on__isnull=True)
+    flag.resolved_on = max(timezone.localdate(), flag.noted_on)
+    flag.save()
+    messages.success(request, f"{flag} marked as resolved.")
+    return redirect("patients:chart", patient.pk)

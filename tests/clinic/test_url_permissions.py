@@ -1,0 +1,142 @@
+"""The role and patient matrix for every URL the clinic serves.
+
+Each app's URLs are listed in URLS with the roles that may use them. A test fails if a URL
+pattern is added without being listed here, so every new page gets its permission checks.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clinic.roles import Role
+from tests.factories import ClinicalFlagFactory, PriorPreventiveFactory
+
+NEURO = {Role.NEUROLOGIST}
+STAFF = {Role.NEUROLOGIST, Role.FRONT_DESK}
+PATIENT = {Role.PATIENT}
+NOT_CHECKED = {"login", "logout", "healthz"}  # public by design
+
+
+@dataclass
+class Url:
+    name: str
+    roles: set
+    # kwargs built from the test world; "patient" means the owner patient's record.
+    kwargs: dict = field(default_factory=dict)
+    method: str = "get"
+
+
+URLS = [
+    Url("home", {Role.NEUROLOGIST, Role.FRONT_DESK, Role.PATIENT}),
+    Url("neurologist_home", NEURO),
+    Url("front_desk_home", {Role.FRONT_DESK}),
+    Url("patients:list", STAFF),
+    Url("patients:create", STAFF),
+    Url("patients:chart", STAFF, {"patient_id": "patient"}),
+    Url("patients:edit", STAFF, {"patient_id": "patient"}),
+    Url("patients:eligibility", NEURO, {"patient_id": "patient"}),
+    Url("patients:preventive_add", NEURO, {"patient_id": "patient"}),
+    Url(
+        "patients:preventive_edit", NEURO, {"patient_id": "patient", "preventive_id": "preventive"}
+    ),
+    Url(
+        "patients:preventive_delete",
+        NEURO,
+        {"patient_id": "patient", "preventive_id": "preventive"},
+        method="post",
+    ),
+    Url("patients:flag_add", NEURO, {"patient_id": "patient"}),
+    Url(
+        "patients:flag_resolve", NEURO, {"patient_id": "patient", "flag_id": "flag"}, method="post"
+    ),
+    Url("portal:home", PATIENT),
+]
+ROLE_CLIENTS = {
+    Role.NEUROLOGIST: "neurologist",
+    Role.FRONT_DESK: "front_desk",
+    Role.PATIENT: "patient",
+}
+
+
+def all_url_names() -> set[str]:
+    """Every named URL of the project's own apps (the admin is Django's)."""
+    names = set()
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace == "admin":
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern) and entry.name:
+                names.add(f"{namespace}{entry.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names - NOT_CHECKED
+
+
+@pytest.fixture
+def world(neurologist, front_desk, patient, other_patient):
+    return {
+        "users": {
+            Role.NEUROLOGIST: neurologist,
+            Role.FRONT_DESK: front_desk,
+            Role.PATIENT: patient.user,
+        },
+        "patient": patient.pk,
+        "preventive": PriorPreventiveFactory(patient=patient).pk,
+        "flag": ClinicalFlagFactory(patient=patient, recorded_by=neurologist).pk,
+    }
+
+
+def resolve(url: Url, world: dict, **override) -> str:
+    kwargs = {key: override.get(key, world[value]) for key, value in url.kwargs.items()}
+    return reverse(url.name, kwargs=kwargs)
+
+
+def test_every_url_is_in_the_matrix():
+    assert all_url_names() == {url.name for url in URLS}
+
+
+@pytest.mark.parametrize("url", URLS, ids=lambda url: url.name)
+def test_anonymous_visitors_are_sent_to_log_in(client, world, url):
+    response = getattr(client, url.method)(resolve(url, world))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("url", URLS, ids=lambda url: url.name)
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_is_admitted_or_refused(client, world, url, role):
+    client.force_login(world["users"][role])
+    response = getattr(client, url.method)(resolve(url, world))
+    if role in url.roles:
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == 403
+        assert b"Paula" not in response.content  # nothing about the patient leaks
+
+
+PATIENT_URLS = [url for url in URLS if url.kwargs]
+
+
+@pytest.mark.parametrize("url", PATIENT_URLS, ids=lambda url: url.name)
+def test_unknown_ids_give_404(client, world, url):
+    role = next(iter(url.roles))
+    client.force_login(world["users"][role])
+    overrides = {key: 987654321 for key in url.kwargs}
+    response = getattr(client, url.method)(resolve(url, world, **overrides))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", [u for u in PATIENT_URLS if len(u.kwargs) > 1], ids=lambda url: url.name
+)
+def test_a_record_of_another_patient_gives_404(client, world, other_patient, url):
+    """A preventive or flag id that belongs to someone else is not found under this patient."""
+    role = next(iter(url.roles))
+    client.force_login(world["users"][role])
+    response = getattr(client, url.method)(resolve(url, world, patient_id=other_patient.pk))
+    assert response.status_code == 404

@@ -1,0 +1,119 @@
+"""Standing users for every test: a neurologist, front desk, a patient, and another patient."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from clinic.roles import Role
+from tests.factories import PortalPatientFactory, UserFactory
+
+SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture
+def neurologist(db):
+    return UserFactory(
+        username="neuro", first_name="Nora", last_name="Neuro", role=Role.NEUROLOGIST
+    )
+
+
+@pytest.fixture
+def front_desk(db):
+    return UserFactory(username="desk", first_name="Dee", last_name="Desk", role=Role.FRONT_DESK)
+
+
+@pytest.fixture
+def patient(db):
+    """A patient with a portal login (`patient.user`)."""
+    return PortalPatientFactory(given_name="Paula", family_name="Owner")
+
+
+@pytest.fixture
+def other_patient(db):
+    return PortalPatientFactory(given_name="Oscar", family_name="Other")
+
+
+@pytest.fixture
+def neurologist_client(client, neurologist):
+    client.force_login(neurologist)
+    return client
+
+
+@pytest.fixture
+def front_desk_client(client, front_desk):
+    client.force_login(front_desk)
+    return client
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    client.force_login(patient.user)
+    return client
+
+
+# Browser tests: Playwright driving Debian's chromium against the live server.
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian's chromium is missing: run `make test` (it installs it).")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A phone-sized page (iPhone 13-ish), for the patient portal."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under var/screenshots/NAME.png and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
