@@ -1,6 +1,7 @@
 """Factories shared by every app's tests."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -8,6 +9,8 @@ from django.contrib.auth.models import Group
 
 from clinic.roles import GROUP_NAMES, Role
 from patients.models import ClinicalFlag, Patient, PriorPreventive
+from treatments.models import AdverseEvent, InjectionSession
+from treatments.protocols import preempt_protocol
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -69,3 +72,36 @@ class ClinicalFlagFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     kind = ClinicalFlag.Kind.PREGNANCY
     recorded_by = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)
+
+
+class InjectionSessionFactory(factory.django.DjangoModelFactory):
+    """A PREEMPT session (155 U from a 200 U vial) with totals only; no per-site rows."""
+
+    class Meta:
+        model = InjectionSession
+
+    patient = factory.SubFactory(PatientFactory)
+    number = factory.LazyAttribute(lambda s: s.patient.sessions.count() + 1)
+    performed_on = factory.LazyFunction(lambda: date.today() - timedelta(days=7))
+    injector = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)
+    recorded_by = factory.SelfAttribute("injector")
+    protocol = factory.LazyFunction(preempt_protocol)
+    indication = factory.SelfAttribute("patient.primary_diagnosis")
+    lot_number = factory.Sequence(lambda n: f"C{n:05d}C3")
+    lot_expiry = factory.LazyAttribute(lambda s: s.performed_on + timedelta(days=365))
+    reconstituted_at = factory.LazyAttribute(
+        lambda s: datetime.combine(s.performed_on, time(9, 0)).astimezone()
+    )
+    units_given = Decimal("155")
+    units_discarded = Decimal("45")
+
+
+class AdverseEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdverseEvent
+
+    session = factory.SubFactory(InjectionSessionFactory)
+    kind = AdverseEvent.Kind.NECK_PAIN
+    onset_on = factory.SelfAttribute("session.performed_on")
+    severity = AdverseEvent.Severity.MILD
+    recorded_by = factory.SelfAttribute("session.injector")
