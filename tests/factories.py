@@ -105,3 +105,23 @@ class AdverseEventFactory(factory.django.DjangoModelFactory):
     onset_on = factory.SelfAttribute("session.performed_on")
     severity = AdverseEvent.Severity.MILD
     recorded_by = factory.SelfAttribute("session.injector")
+
+
+class PatientMedicineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "diaries.PatientMedicine"
+
+    patient = factory.SubFactory(PatientFactory)
+    name = factory.Sequence(lambda n: f"Medicine {n}")
+    medicine_class = "simple"
+    usual_dose = "1 tablet"
+
+
+class DiaryDayFactory(factory.django.DjangoModelFactory):
+    """A headache-free day unless told otherwise (pass headache=True, severity=...)."""
+
+    class Meta:
+        model = "diaries.DiaryDay"
+
+    patient = factory.SubFactory(PatientFactory)
+    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))

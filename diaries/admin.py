@@ -1,0 +1,38 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from diaries.models import DiaryDay, DiaryDose, PatientMedicine, PortalInvitation
+
+
+class DiaryDoseInline(admin.TabularInline):
+    model = DiaryDose
+    extra = 0
+    autocomplete_fields = ["medicine"]
+
+
+@admin.register(DiaryDay)
+class DiaryDayAdmin(SimpleHistoryAdmin):
+    list_display = ["day", "patient", "headache", "severity", "source", "late"]
+    list_filter = ["headache", "severity", "source", "late"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    list_select_related = ["patient"]
+    autocomplete_fields = ["patient"]
+    date_hierarchy = "day"
+    inlines = [DiaryDoseInline]
+
+
+@admin.register(PatientMedicine)
+class PatientMedicineAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "medicine_class", "usual_dose", "patient", "active"]
+    list_filter = ["medicine_class", "active"]
+    search_fields = ["name", "patient__mrn", "patient__family_name"]
+    list_select_related = ["patient"]
+    autocomplete_fields = ["patient"]
+
+
+@admin.register(PortalInvitation)
+class PortalInvitationAdmin(admin.ModelAdmin):
+    list_display = ["patient", "email", "sent_by", "sent_at", "expires_at", "used_at", "revoked_at"]
+    list_select_related = ["patient", "sent_by"]
+    readonly_fields = ["token_hash"]
+    search_fields = ["patient__mrn", "email"]

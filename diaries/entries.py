@@ -1,0 +1,102 @@
+"""Writing diary days: one day with its doses, or a range of headache-free days."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from diaries.models import (
+    LATE_AFTER_DAYS,
+    DiaryDay,
+    DiaryDose,
+    PatientMedicine,
+    Source,
+    earliest_diary_day,
+)
+from patients.models import Patient
+
+MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Dose:
+    medicine: PatientMedicine
+    doses: int
+
+
+def is_late(day: date, entered_on: date) -> bool:
+    """Entered more than a week after the day: recall is weaker."""
+    return (entered_on - day).days > LATE_AFTER_DAYS
+
+
+def source_for(user, patient: Patient) -> Source:
+    """A patient's own entry, or staff transcribing on their behalf."""
+    return Source.PATIENT if user.pk == patient.user_id else Source.TRANSCRIBED
+
+
+@transaction.atomic
+def diary_day_save(*, entry: DiaryDay, doses: list[Dose], by, source: Source) -> DiaryDay:
+    """Validate and save a new or changed day and make its doses match `doses`.
+
+    A new day records who entered it, how (patient, transcribed, imported) and whether late.
+    Changes go through the models one by one so their history keeps each old value.
+    """
+    if entry.pk is None:
+        entry.entered_by = by
+        entry.source = source
+        entry.late = source != Source.IMPORTED and is_late(entry.day, timezone.localdate())
+    entry.full_clean()
+    entry.save()
+    for dose in doses:
+        if dose.medicine.patient_id != entry.patient_id:
+            raise ValidationError("That medicine is not on this patient's list.")
+    wanted = {dose.medicine.pk: dose for dose in doses}
+    for existing in entry.doses.all():
+        dose = wanted.pop(existing.medicine_id, None)
+        if dose is None:
+            existing.delete()
+        elif existing.doses != dose.doses:
+            existing.doses = dose.doses
+            existing.full_clean()
+            existing.save()
+    for dose in wanted.values():
+        row = DiaryDose(
+            day=entry,
+            medicine=dose.medicine,
+            medicine_class=dose.medicine.medicine_class,
+            doses=dose.doses,
+        )
+        row.full_clean()
+        row.save()
+    return entry
+
+
+@transaction.atomic
+def mark_headache_free(*, patient: Patient, start: date, end: date, by) -> list[date]:
+    """Enter every day from `start` to `end` not yet in the diary as headache-free.
+
+    Days already entered are left as they are. Returns the days added.
+    """
+    today = timezone.localdate()
+    if end < start:
+        raise ValidationError({"end": "The last day is before the first."})
+    if end > today:
+        raise ValidationError({"end": "You cannot log days in the future."})
+    if start < earliest_diary_day(patient):
+        raise ValidationError(
+            {"start": f"The diary starts at {earliest_diary_day(patient):%-d %b %Y}."}
+        )
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValidationError(f"Mark at most {MAX_RANGE_DAYS} days at once.")
+    entered = set(patient.diary_days.filter(day__range=(start, end)).values_list("day", flat=True))
+    source = source_for(by, patient)
+    added = []
+    day = start
+    while day <= end:
+        if day not in entered:
+            diary_day_save(entry=DiaryDay(patient=patient, day=day), doses=[], by=by, source=source)
+            added.append(day)
+        day += timedelta(days=1)
+    return added

@@ -1,0 +1,257 @@
+"""Diary counts with the exact definitions of DOMAIN.md §3, computed in PostgreSQL.
+
+Every screen, report and review counts through this module:
+
+- `diary_counts(patient, start, end)` / `diary_counts_for_patients(ids, start, end)`: the
+  counts of a window (both ends included) as a `DiaryCounts`.
+- `medication_overuse(patient, start, end)` / `medication_overuse_for_patients(...)`: the
+  ICHD-3 8.2 thresholds checked in every 28-day window inside the range.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Cast
+
+from diaries.models import DiaryDay, DiaryDose, MedicineClass, Severity
+from patients.models import Patient
+
+MONTH_DAYS = 28
+ADEQUATE_COVERAGE = 0.8
+MIGRAINE_SPECIFIC = (MedicineClass.TRIPTAN, MedicineClass.ERGOT)
+
+
+def last_28_days(as_of: date) -> tuple[date, date]:
+    """The 28-day window ending on `as_of` (both ends included)."""
+    return as_of - timedelta(days=MONTH_DAYS - 1), as_of
+
+
+@dataclass(frozen=True)
+class DiaryCounts:
+    """What a diary window holds. Counts are of days; rates are per 28 logged days."""
+
+    start: date
+    end: date
+    days_logged: int = 0
+    headache_days: int = 0
+    migraine_days: int = 0
+    moderate_severe_days: int = 0
+    acute_medication_days: int = 0
+    days_by_class: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def days_in_window(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def coverage(self) -> float:
+        """Days logged / days in the window, from 0 to 1."""
+        return self.days_logged / self.days_in_window
+
+    @property
+    def coverage_percent(self) -> float:
+        return self.coverage * 100
+
+    @property
+    def adequate(self) -> bool:
+        """At least 80% of the days logged: below that, show the counts but decide nothing."""
+        return self.coverage >= ADEQUATE_COVERAGE
+
+    def per_28(self, count: int) -> float | None:
+        """`count` as a rate per 28 logged days; None when nothing is logged."""
+        if not self.days_logged:
+            return None
+        return count / self.days_logged * MONTH_DAYS
+
+    @property
+    def headache_days_per_28(self) -> float | None:
+        return self.per_28(self.headache_days)
+
+    @property
+    def migraine_days_per_28(self) -> float | None:
+        return self.per_28(self.migraine_days)
+
+    @property
+    def moderate_severe_days_per_28(self) -> float | None:
+        return self.per_28(self.moderate_severe_days)
+
+    @property
+    def acute_medication_days_per_28(self) -> float | None:
+        return self.per_28(self.acute_medication_days)
+
+    @property
+    def classes_taken(self) -> list[tuple[str, int]]:
+        """(class label, days) for each class taken at least once, in the usual order."""
+        return [
+            (label, self.days_by_class[value])
+            for value, label in MedicineClass.choices
+            if self.days_by_class.get(value)
+        ]
+
+
+def _took(classes) -> Exists:
+    return Exists(DiaryDose.objects.filter(day=OuterRef("pk"), medicine_class__in=classes))
+
+
+def _as_int(field_name: str):
+    return Cast(field_name, IntegerField())
+
+
+def days_with_definitions(days):
+    """Alias the per-day facts the definitions need (not selected, not grouped)."""
+    moderate_or_severe = Case(
+        When(severity__in=[Severity.MODERATE, Severity.SEVERE], then=Value(1)),
+        default=Value(0),
+    )
+    return days.alias(
+        took_any=_took(MedicineClass.values),
+        took_migraine_specific=_took(MIGRAINE_SPECIFIC),
+        pain_features=_as_int("one_sided")
+        + _as_int("pulsating")
+        + _as_int("worse_with_activity")
+        + moderate_or_severe,
+        **{f"took_{value}": _took([value]) for value in MedicineClass.values},
+    )
+
+
+# DOMAIN.md §3, word for word as filters on an aliased diary day.
+HEADACHE_DAY = Q(headache=True)
+MODERATE_SEVERE_DAY = HEADACHE_DAY & Q(severity__in=[Severity.MODERATE, Severity.SEVERE])
+MIGRAINE_DAY = HEADACHE_DAY & (
+    Q(aura=True)
+    | (
+        Q(pain_features__gte=2)
+        & (Q(nausea_vomiting=True) | Q(light_sensitivity=True, sound_sensitivity=True))
+    )
+    | Q(took_migraine_specific=True)
+)
+ACUTE_MEDICATION_DAY = Q(took_any=True)
+
+
+def diary_counts_for_patients(
+    patient_ids: Iterable[int], start: date, end: date
+) -> dict[int, DiaryCounts]:
+    """Counts for many patients over one window, in one query. Every id gets an entry."""
+    ids = list(patient_ids)
+    rows = (
+        days_with_definitions(DiaryDay.objects.filter(patient_id__in=ids, day__range=(start, end)))
+        .values("patient_id")
+        .annotate(
+            days_logged=Count("pk"),
+            headache_days=Count("pk", filter=HEADACHE_DAY),
+            migraine_days=Count("pk", filter=MIGRAINE_DAY),
+            moderate_severe_days=Count("pk", filter=MODERATE_SEVERE_DAY),
+            acute_medication_days=Count("pk", filter=ACUTE_MEDICATION_DAY),
+            **{
+                f"class_{value}": Count("pk", filter=Q(**{f"took_{value}": True}))
+                for value in MedicineClass.values
+            },
+        )
+        .order_by()
+    )
+    counts = {patient_id: DiaryCounts(start, end) for patient_id in ids}
+    for row in rows:
+        by_class = {value: row.pop(f"class_{value}") for value in MedicineClass.values}
+        patient_id = row.pop("patient_id")
+        counts[patient_id] = DiaryCounts(start, end, days_by_class=by_class, **row)
+    return counts
+
+
+def diary_counts(patient: Patient, start: date, end: date) -> DiaryCounts:
+    """The counts of one patient's diary from `start` to `end`, both included."""
+    return diary_counts_for_patients([patient.pk], start, end)[patient.pk]
+
+
+# ICHD-3 8.2: days in a 28-day window from which overuse is flagged.
+OVERUSE_THRESHOLDS = {
+    MedicineClass.TRIPTAN: 10,
+    MedicineClass.ERGOT: 10,
+    MedicineClass.OPIOID: 10,
+    MedicineClass.COMBINATION: 10,
+    MedicineClass.SIMPLE: 15,
+}
+SEVERAL_CLASSES_THRESHOLD = 10
+OVERUSE_CLASSES = list(OVERUSE_THRESHOLDS)
+
+
+@dataclass(frozen=True)
+class OveruseFinding:
+    """The most days within one 28-day window on which `what` was taken."""
+
+    what: str
+    days: int
+    threshold: int
+
+    def __str__(self):
+        return f"{self.what} on {self.days} days in 28 (limit: fewer than {self.threshold})"
+
+
+@dataclass(frozen=True)
+class MedicationOveruse:
+    findings: list[OveruseFinding] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.findings)
+
+
+def _overuse_sql() -> str:
+    flags = ",\n".join(
+        f"bool_or(x.medicine_class = '{value}')::int AS {value}" for value in OVERUSE_CLASSES
+    )
+    sums = ",\n".join(f"sum({value}) OVER w AS {value}" for value in OVERUSE_CLASSES)
+    maxima = ",\n".join(f"max({value})" for value in OVERUSE_CLASSES)
+    any_class = f"GREATEST({', '.join(OVERUSE_CLASSES)})"
+    classes_in_window = " + ".join(f"({value} > 0)::int" for value in OVERUSE_CLASSES)
+    return f"""
+        WITH daily AS (
+            SELECT d.patient_id, d.day, {flags}
+            FROM diaries_diaryday d JOIN diaries_diarydose x ON x.day_id = d.id
+            WHERE d.patient_id = ANY(%(ids)s) AND d.day BETWEEN %(start)s AND %(end)s
+            GROUP BY d.patient_id, d.day
+        ), windows AS (
+            SELECT patient_id, {sums}, sum({any_class}) OVER w AS any_class
+            FROM daily
+            WINDOW w AS (PARTITION BY patient_id ORDER BY day
+                         RANGE BETWEEN INTERVAL '27 days' PRECEDING AND CURRENT ROW)
+        )
+        SELECT patient_id, {maxima},
+               coalesce(max(any_class) FILTER (WHERE {classes_in_window} >= 2), 0)
+        FROM windows GROUP BY patient_id
+    """
+
+
+def medication_overuse_for_patients(
+    patient_ids: Iterable[int], start: date, end: date
+) -> dict[int, MedicationOveruse]:
+    """ICHD-3 8.2 in any 28-day window within `start`..`end`, for many patients in one query.
+
+    Triptans, ergots, opioids or combination analgesics on 10 or more days; simple analgesics
+    or NSAIDs on 15 or more; or several of these classes together on 10 or more days when no
+    single class reaches its own threshold. Windows are 28 consecutive calendar days.
+    """
+    ids = list(patient_ids)
+    results = {patient_id: MedicationOveruse() for patient_id in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(_overuse_sql(), {"ids": ids, "start": start, "end": end})
+        rows = cursor.fetchall()
+    labels = dict(MedicineClass.choices)
+    for patient_id, *maxima, several in rows:
+        findings = [
+            OveruseFinding(labels[value], days, OVERUSE_THRESHOLDS[value])
+            for value, days in zip(OVERUSE_CLASSES, maxima, strict=True)
+            if days >= OVERUSE_THRESHOLDS[value]
+        ]
+        if not findings and several >= SEVERAL_CLASSES_THRESHOLD:
+            findings.append(
+                OveruseFinding("Several acute medicine classes", several, SEVERAL_CLASSES_THRESHOLD)
+            )
+        results[patient_id] = MedicationOveruse(findings)
+    return results
+
+
+def medication_overuse(patient: Patient, start: date, end: date) -> MedicationOveruse:
+    """Medication overuse in any 28-day window of one patient's diary within the range."""
+    return medication_overuse_for_patients([patient.pk], start, end)[patient.pk]

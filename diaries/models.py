@@ -1,0 +1,275 @@
+"""The headache diary (DOMAIN.md §3): one entry per patient per day, the patient's acute
+medicines, the doses taken on a day, and portal invitations."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from patients.models import Patient
+
+# How far before registration a diary may start, and when an entry counts as late.
+DAYS_BEFORE_REGISTRATION = 90
+LATE_AFTER_DAYS = 7
+
+
+class MedicineClass(models.TextChoices):
+    TRIPTAN = "triptan", "Triptan"
+    ERGOT = "ergot", "Ergot"
+    OPIOID = "opioid", "Opioid"
+    COMBINATION = "combination", "Combination analgesic"
+    SIMPLE = "simple", "Simple analgesic or NSAID"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    NONE = "none", "None"
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class Relief(models.TextChoices):
+    NONE = "none", "No relief"
+    PARTIAL = "partial", "Partial relief"
+    FULL = "full", "Full relief"
+
+
+class Source(models.TextChoices):
+    PATIENT = "patient", "Entered by the patient"
+    TRANSCRIBED = "transcribed", "Transcribed by staff from a paper diary"
+    IMPORTED = "imported", "Imported from a file"
+
+
+medicine_name_validator = RegexValidator(
+    r"^[^:;,\n]+$", "A medicine name cannot contain a colon, semicolon or comma."
+)
+
+
+class PatientMedicine(models.Model):
+    """An acute medicine on the patient's own list, picked when logging a day."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medicines")
+    name = models.CharField(max_length=80, validators=[medicine_name_validator])
+    medicine_class = models.CharField("class", max_length=12, choices=MedicineClass)
+    usual_dose = models.CharField("usual dose", max_length=80, blank=True)
+    active = models.BooleanField(
+        default=True, help_text="Untick to hide it when logging days; past days keep it."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "patient",
+                Lower("name"),
+                name="one_medicine_name_per_patient",
+                violation_error_message="This medicine is already on the list.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_medicine_class_display()})"
+
+    def clean(self):
+        self.name = (self.name or "").strip()
+
+
+def earliest_diary_day(patient: Patient) -> date:
+    return patient.registered_on - timedelta(days=DAYS_BEFORE_REGISTRATION)
+
+
+class DiaryDay(models.Model):
+    """What happened on one calendar day. A headache-free day is an entry too."""
+
+    FEATURES = [
+        "one_sided",
+        "pulsating",
+        "worse_with_activity",
+        "nausea_vomiting",
+        "light_sensitivity",
+        "sound_sensitivity",
+        "aura",
+    ]
+    IMPACTS = ["missed_work", "cancelled_plans", "bed_rest"]
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_days")
+    day = models.DateField()
+    headache = models.BooleanField("I had a headache", default=False)
+    severity = models.CharField(
+        "worst pain", max_length=10, choices=Severity, default=Severity.NONE
+    )
+    pain_score = models.PositiveSmallIntegerField(
+        "pain score (0–10)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+        help_text="Optional: 0 is no pain, 10 the worst imaginable.",
+    )
+    hours = models.DecimalField(
+        "hours of headache",
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(24)],
+    )
+    one_sided = models.BooleanField("on one side", default=False)
+    pulsating = models.BooleanField("throbbing or pulsating", default=False)
+    worse_with_activity = models.BooleanField("worse with activity", default=False)
+    nausea_vomiting = models.BooleanField("nausea or vomiting", default=False)
+    light_sensitivity = models.BooleanField("light bothered me", default=False)
+    sound_sensitivity = models.BooleanField("sound bothered me", default=False)
+    aura = models.BooleanField("aura", default=False)
+    relief = models.CharField("relief from medicines", max_length=10, choices=Relief, blank=True)
+    missed_work = models.BooleanField("missed or reduced work or school", default=False)
+    cancelled_plans = models.BooleanField("cancelled plans", default=False)
+    bed_rest = models.BooleanField("needed bed rest", default=False)
+    note = models.TextField(blank=True, max_length=2000)
+
+    source = models.CharField(max_length=12, choices=Source, default=Source.PATIENT)
+    late = models.BooleanField(
+        default=False, help_text="First entered more than 7 days after the day: weaker recall."
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = "diary day"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "day"],
+                name="one_diary_entry_per_day",
+                violation_error_message="This day is already in the diary.",
+            ),
+            models.CheckConstraint(
+                condition=Q(headache=True) | Q(severity=Severity.NONE),
+                name="no_severity_without_headache",
+                violation_error_message="A day without headache has no severity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(headache=False) | ~Q(severity=Severity.NONE),
+                name="headache_has_severity",
+                violation_error_message="Give the worst pain of the headache.",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gte=0, hours__lte=24),
+                name="diary_hours_within_a_day",
+                violation_error_message="Hours must be between 0 and 24.",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_score__isnull=True) | Q(pain_score__lte=10),
+                name="diary_pain_score_0_to_10",
+                violation_error_message="The pain score is from 0 to 10.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day}: {'headache' if self.headache else 'no headache'}"
+
+    @property
+    def is_moderate_or_severe(self) -> bool:
+        return self.severity in (Severity.MODERATE, Severity.SEVERE)
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.day and self.day > today:
+            errors["day"] = "You cannot log a day in the future."
+        if self.day and self.patient_id and self.day < earliest_diary_day(self.patient):
+            errors["day"] = (
+                f"The diary starts at {earliest_diary_day(self.patient):%-d %b %Y} "
+                f"({DAYS_BEFORE_REGISTRATION} days before registration)."
+            )
+        if not self.headache:
+            if self.severity != Severity.NONE:
+                errors["severity"] = "A day without headache has no severity."
+            if self.hours:
+                errors["hours"] = "A day without headache has no headache hours."
+            if self.pain_score:
+                errors["pain_score"] = "A day without headache has no pain score."
+        elif self.severity == Severity.NONE:
+            errors["severity"] = "Give the worst pain of the headache (mild, moderate or severe)."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DiaryDose(models.Model):
+    """Doses of one acute medicine taken on a diary day.
+
+    The class is copied from the medicine when saved, so a later change to the medicine list
+    does not rewrite past counts.
+    """
+
+    day = models.ForeignKey(DiaryDay, on_delete=models.CASCADE, related_name="doses")
+    medicine = models.ForeignKey(PatientMedicine, on_delete=models.PROTECT, related_name="doses")
+    medicine_class = models.CharField("class", max_length=12, choices=MedicineClass)
+    doses = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["medicine__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "medicine"],
+                name="one_dose_row_per_medicine_per_day",
+                violation_error_message="This medicine is listed twice for the day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(doses__gte=1, doses__lte=20),
+                name="doses_1_to_20",
+                violation_error_message="Doses are from 1 to 20.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.medicine.name} × {self.doses}"
+
+
+class PortalInvitation(models.Model):
+    """A one-time link emailed to a patient to set their portal password.
+
+    Only a hash of the token is stored; the link itself is in the email alone.
+    """
+
+    VALID_FOR = timedelta(days=7)
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a newer invitation replaced this one."
+    )
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.patient} sent {self.sent_at:%Y-%m-%d}"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
