@@ -29,3 +29,32 @@ def add_model_errors(form: forms.BaseForm, error) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+WRONG_CODE = (
+    "That code did not match. Codes change every 30 seconds: enter the one your app shows now. "
+    "After several wrong codes, wait a little before trying again."
+)
+
+
+class TokenForm(forms.Form):
+    """A one-time code, checked against `device` (django-otp throttles repeated failures)."""
+
+    token = forms.CharField(
+        label="6-digit code from your authenticator app",
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, device=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit() or not self.device.verify_token(token):
+            raise forms.ValidationError(WRONG_CODE)
+        return token

@@ -1,4 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import BrinIndex
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
 
 from clinic.roles import user_role
 
@@ -16,3 +21,74 @@ class User(AbstractUser):
     @property
     def role(self):
         return user_role(self)
+
+
+class AuditEvent(models.Model):
+    """One line of the append-only audit trail: who did what to which patient's data, when.
+
+    Rows are never changed or deleted (a PostgreSQL trigger refuses UPDATE and DELETE). The
+    user and patient are kept as plain ids without foreign-key constraints, with the username
+    and role copied, so the trail outlives accounts and records and never blocks deleting them.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+        EXPORT = "export", "Exported"
+        LOG_IN = "login", "Logged in"
+        LOG_OUT = "logout", "Logged out"
+
+    at = models.DateTimeField("when", default=timezone.now, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(max_length=10, choices=Action)
+    object_type = models.CharField(
+        "what", max_length=100, help_text="A model (app.model) or, for views, the page's name."
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(
+        default=dict,
+        encoder=DjangoJSONEncoder,
+        blank=True,
+        help_text="For changes: {field: [old, new]}; else the values.",
+    )
+    ip_address = models.GenericIPAddressField("address", null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "audit event"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-at"], name="audit_patient_time_idx"),
+            models.Index(fields=["user", "-at"], name="audit_user_time_idx"),
+            # Rows arrive in time order, so a BRIN index on time is tiny and fast for ranges.
+            BrinIndex(fields=["at"], name="audit_time_brin"),
+        ]
+
+    def __str__(self):
+        return f"{self.username or 'system'} {self.get_action_display().lower()} {self.object_type}"
+
+    @property
+    def changed_values(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for a change; empty for other actions."""
+        if self.action != self.Action.CHANGE:
+            return []
+        return [(name, old, new) for name, (old, new) in self.changes.items()]

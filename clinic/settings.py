@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +95,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.two_factor.TwoFactorMiddleware",
+    "clinic.idle_sessions.IdleSessionMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -140,6 +149,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out users and addresses
+    "django.contrib.auth.backends.ModelBackend",
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -191,7 +204,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if env_bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -199,5 +213,56 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Web hardening (README "Security"). HSTS only makes sense over HTTPS, so it follows the
+# secure-cookie switch; `check --deploy` with production settings must stay silent.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
+CSRF_COOKIE_HTTPONLY = True
+CONTENT_SECURITY_POLICY = {
+    # Everything is served from our own origin; no inline script or style anywhere.
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap's icons are data: SVGs in its CSS
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Uploads: requests are held in memory up to 2.5 MB; no uploaded file may exceed
+# MAX_UPLOAD_SIZE (use clinic.uploads.validate_upload_size on every FileField).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
+
+# Idle sessions end after this many minutes without a request (clinic.idle_sessions).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+PORTAL_IDLE_MINUTES = env_int("PORTAL_IDLE_MINUTES", 120)
+SESSION_COOKIE_AGE = 60 * max(STAFF_IDLE_MINUTES, PORTAL_IDLE_MINUTES)
+
+# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures a username, and separately an
+# address, is locked for AXES_COOLOFF_TIME hours, or until an administrator unlocks it.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "clinic.audit.client_ip"
+AXES_VERBOSE = False
+
+# Two-factor authentication (TOTP, django-otp): every account may turn it on; with
+# TWO_FACTOR_REQUIRED_FOR_STAFF, staff and administrators must set it up before anything else.
+TWO_FACTOR_REQUIRED_FOR_STAFF = env_bool(
+    "TWO_FACTOR_REQUIRED_FOR_STAFF", default=not (DEBUG or TESTING)
+)
+OTP_TOTP_ISSUER = CLINIC_NAME
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours

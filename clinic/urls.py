@@ -11,6 +11,11 @@ urlpatterns = [
     path("clinician/", views.neurologist_home, name="neurologist_home"),
     path("desk/", views.front_desk_home, name="front_desk_home"),
     path("patients/", include("patients.urls")),
+    path(
+        "patients/<int:patient_id>/access-log/",
+        views.patient_access_log,
+        name="patient_access_log",
+    ),
     path("portal/", include("diaries.urls")),
     path(
         "accounts/login/",
@@ -18,6 +23,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("clinic.account_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

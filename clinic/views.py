@@ -1,10 +1,17 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from clinic import audit
+from clinic.access_log import patient_events
 from clinic.roles import Role, front_desk_required, neurologist_required, user_role
+from patients.access import patient_for_user
+from patients.chart import patient_header
 from patients.models import Patient
+
+EVENTS_PER_PAGE = 50
 
 HOME_BY_ROLE = {
     Role.NEUROLOGIST: "neurologist_home",
@@ -39,3 +46,14 @@ def front_desk_home(request):
 def healthz(request):
     """Liveness probe for the load balancer: no database, no session."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@neurologist_required
+def patient_access_log(request, patient_id: int):
+    """Everyone who viewed, changed or exported this patient's records, newest first."""
+    patient = patient_for_user(request.user, patient_id, Patient.objects.prefetch_related("flags"))
+    audit.record_view(request, patient, "access log")
+    page = Paginator(patient_events(patient), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "clinic/patient_access_log.html", {**patient_header(patient), "page": page}
+    )

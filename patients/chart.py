@@ -28,8 +28,13 @@ def patient_header(patient: Patient) -> dict:
 
 
 def chart_sections(patient: Patient, role: Role) -> list[ChartSection]:
-    """Sections contributed by the treatment and diary apps, in chart order."""
+    """Sections contributed by the treatment and diary apps and the audit trail, in order."""
+    from clinic.access_log import access_log_sections
     from diaries.chart import diary_sections
     from treatments.chart import treatment_sections
 
-    return [*treatment_sections(patient, role), *diary_sections(patient, role)]
+    return [
+        *treatment_sections(patient, role),
+        *diary_sections(patient, role),
+        *access_log_sections(patient, role),
+    ]

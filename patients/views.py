@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required, user_role
 from patients.access import patient_for_user
@@ -73,6 +74,7 @@ def patient_edit(request, patient_id: int):
         else:
             messages.success(request, "Patient details saved.")
             return redirect("patients:chart", patient.pk)
+    audit.record_view(request, patient, "details form")
     return render(request, "patients/patient_form.html", {"form": form, **patient_header(patient)})
 
 
@@ -88,6 +90,7 @@ def patient_chart(request, patient_id: int):
     role = user_role(request.user)
     eligibility = getattr(patient, "eligibility", None)
     preventives = list(patient.prior_preventives.all())
+    audit.record_view(request, patient, "chart")
     return render(
         request,
         "patients/chart.html",
@@ -115,6 +118,7 @@ def eligibility_edit(request, patient_id: int):
         eligibility.save()
         messages.success(request, "Eligibility saved.")
         return redirect("patients:chart", patient.pk)
+    audit.record_view(request, patient, "eligibility form")
     return render(
         request,
         "patients/clinical_form.html",
@@ -136,6 +140,7 @@ def preventive_edit(request, patient_id: int, preventive_id: int | None = None):
         messages.success(request, f"Prior preventive {preventive.name} saved.")
         return redirect("patients:chart", patient.pk)
     title = "Edit prior preventive" if instance else "Add a prior preventive medicine"
+    audit.record_view(request, patient, "prior preventive form")
     return render(
         request,
         "patients/clinical_form.html",
@@ -169,6 +174,7 @@ def flag_add(request, patient_id: int):
         else:
             messages.success(request, f"{flag} recorded.")
             return redirect("patients:chart", patient.pk)
+    audit.record_view(request, patient, "flag form")
     return render(
         request,
         "patients/clinical_form.html",

@@ -22,9 +22,10 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     ("username", "role"),
     [("dr.demo", Role.NEUROLOGIST), ("desk.demo", Role.FRONT_DESK), ("patient.demo", Role.PATIENT)],
 )
-def test_demo_logins_work_with_the_demo_password(username, role):
+def test_demo_logins_work_with_the_demo_password(rf, username, role):
     call_command("seed_demo", patients=3)
-    user = authenticate(username=username, password="clinic-demo")
+    # django-axes needs the request (it locks out by address too)
+    user = authenticate(rf.post("/accounts/login/"), username=username, password="clinic-demo")
     assert user is not None and user.role == role
 
 

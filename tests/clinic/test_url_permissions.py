@@ -15,7 +15,14 @@ from tests.factories import ClinicalFlagFactory, PriorPreventiveFactory
 NEURO = {Role.NEUROLOGIST}
 STAFF = {Role.NEUROLOGIST, Role.FRONT_DESK}
 PATIENT = {Role.PATIENT}
+ANYONE = {Role.NEUROLOGIST, Role.FRONT_DESK, Role.PATIENT}
 NOT_CHECKED = {"login", "logout", "healthz"}  # public by design
+NOT_CHECKED |= {  # password reset by email: public by design
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 @dataclass
@@ -51,6 +58,12 @@ URLS = [
         "patients:flag_resolve", NEURO, {"patient_id": "patient", "flag_id": "flag"}, method="post"
     ),
     Url("portal:home", PATIENT),
+    Url("patient_access_log", NEURO, {"patient_id": "patient"}),
+    Url("account", ANYONE),
+    Url("two_factor", ANYONE),
+    Url("two_factor_verify", ANYONE),
+    Url("password_change", ANYONE),
+    Url("password_change_done", ANYONE),
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",
