@@ -101,6 +101,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["patient"]
     show_full_result_count = False  # no COUNT(*) over millions of rows on every page
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     fields = [*list_display, "user", "changes", "path"]
     readonly_fields = fields

@@ -2,6 +2,8 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 
 class DateInput(forms.DateInput):
@@ -32,9 +34,9 @@ def add_model_errors(form: forms.BaseForm, error) -> None:
 
 
 WRONG_CODE = (
-    "That code did not match. Codes change every 30 seconds: enter the one your app shows now. "
-    "After several wrong codes, wait a little before trying again."
+    "That code did not match. Codes change every 30 seconds: enter the one your app shows now."
 )
+THROTTLED = "Too many wrong codes in a row: wait {wait}, then try the current code."
 
 
 class TokenForm(forms.Form):
@@ -55,6 +57,11 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         token = self.cleaned_data["token"].strip()
+        allowed, details = self.device.verify_is_allowed()
+        if not allowed:
+            seconds = max(1, round((details["locked_until"] - timezone.now()).total_seconds()))
+            wait = f"{seconds} second{pluralize(seconds)}"
+            raise forms.ValidationError(THROTTLED.format(wait=wait))
         if not token.isdigit() or not self.device.verify_token(token):
             raise forms.ValidationError(WRONG_CODE)
         return token

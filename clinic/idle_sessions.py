@@ -6,8 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 
 from clinic.roles import Role, user_role
 

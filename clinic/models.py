@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import BrinIndex
@@ -85,6 +86,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.username or 'system'} {self.get_action_display().lower()} {self.object_type}"
+
+    @property
+    def what(self) -> str:
+        """The object's kind as people say it ("clinical flag"), or the page's name."""
+        try:
+            return apps.get_model(self.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            return self.object_type
 
     @property
     def changed_values(self) -> list[tuple[str, object, object]]:

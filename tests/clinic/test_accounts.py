@@ -1,0 +1,190 @@
+"""Account security: lockout, idle sessions, two-factor, password reset."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.idle_sessions import LAST_ACTIVITY_KEY
+from tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def log_in(client, username, password=TEST_PASSWORD, address="192.0.2.10"):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def code_for(device, later_steps: int = 0) -> str:
+    """The code an authenticator app shows now (or `later_steps` × 30 s from now)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + later_steps * device.step
+    return f"{totp.token():06d}"
+
+
+class TestLockout:
+    def test_an_account_is_locked_after_five_failures_from_any_address(self, client, neurologist):
+        for attempt in range(5):
+            log_in(client, "neuro", "wrong password", address=f"198.51.100.{attempt}")
+        response = log_in(client, "neuro", address="203.0.113.50")  # right password, new address
+        assert response.status_code == 429
+        assert "Too many failed logins" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
+    def test_an_address_is_locked_after_five_failures_whatever_the_username(
+        self, client, neurologist
+    ):
+        for attempt in range(5):
+            log_in(client, f"guess{attempt}", "wrong", address="198.51.100.7")
+        assert log_in(client, "neuro", address="198.51.100.7").status_code == 429
+        assert log_in(client, "neuro", address="203.0.113.8").status_code == 302  # elsewhere: in
+
+    def test_fewer_failures_say_only_that_the_password_did_not_match(self, client, neurologist):
+        for _ in range(3):
+            response = log_in(client, "neuro", "wrong")
+        assert response.status_code == 200
+        assert "did not match" in response.content.decode()
+        assert log_in(client, "neuro").status_code == 302
+
+    def test_an_administrator_unlocks_an_account_in_the_admin(self, client, neurologist):
+        for _ in range(5):
+            log_in(client, "neuro", "wrong")
+        attempt = AccessAttempt.objects.get(username="neuro")
+        admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+        client.force_login(admin)
+        client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+        client.logout()
+        assert log_in(client, "neuro").status_code == 302
+
+
+class TestIdleSessions:
+    def go_idle(self, client, minutes: int):
+        session = client.session
+        session[LAST_ACTIVITY_KEY] = int(time.time()) - minutes * 60
+        session.save()
+
+    def test_staff_are_logged_out_after_30_idle_minutes_and_told_why(self, neurologist_client):
+        self.go_idle(neurologist_client, 31)
+        response = neurologist_client.get(reverse("patients:list"), follow=True)
+        assert response.redirect_chain[0][0].startswith(reverse("login"))
+        assert "logged out after 30 minutes without activity" in response.content.decode()
+        assert "_auth_user_id" not in neurologist_client.session
+
+    def test_staff_active_within_the_limit_stay_logged_in(self, neurologist_client):
+        self.go_idle(neurologist_client, 29)
+        assert neurologist_client.get(reverse("patients:list")).status_code == 200
+
+    def test_the_portal_allows_longer_and_the_limit_is_a_setting(self, patient_client, settings):
+        settings.PORTAL_IDLE_MINUTES = 120
+        self.go_idle(patient_client, 90)
+        assert patient_client.get(reverse("portal:home")).status_code == 200
+        self.go_idle(patient_client, 121)
+        assert patient_client.get(reverse("portal:home")).status_code == 302
+
+
+class TestTwoFactor:
+    def set_up_two_factor(self, client):
+        page = client.get(reverse("two_factor"))
+        assert page.status_code == 200 and b"<svg" in page.content  # QR code drawn locally
+        device = TOTPDevice.objects.get(user__username="neuro", confirmed=False)
+        response = client.post(reverse("two_factor"), {"token": code_for(device)})
+        assert response.status_code == 302
+        device.refresh_from_db()
+        return device
+
+    def test_any_user_can_turn_it_on_with_a_code_from_the_app(self, neurologist_client):
+        device = self.set_up_two_factor(neurologist_client)
+        assert device.confirmed
+        page = neurologist_client.get(reverse("account"))
+        assert "Since" in page.content.decode()
+
+    def test_a_wrong_code_is_refused_with_a_clear_message(self, neurologist_client):
+        neurologist_client.get(reverse("two_factor"))
+        response = neurologist_client.post(reverse("two_factor"), {"token": "000000"})
+        assert "That code did not match" in response.content.decode()
+        assert not TOTPDevice.objects.filter(confirmed=True).exists()
+
+    def test_after_the_password_every_page_asks_for_the_code(self, client, neurologist):
+        client.force_login(neurologist)
+        device = self.set_up_two_factor(client)
+        client.logout()
+        log_in(client, "neuro")
+        response = client.get(reverse("patients:list"))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("two_factor_verify"))
+        wrong = client.post(reverse("two_factor_verify"), {"token": "123456", "next": "/"})
+        assert "That code did not match" in wrong.content.decode()
+        too_soon = client.post(reverse("two_factor_verify"), {"token": code_for(device)})
+        assert "Too many wrong codes in a row: wait 1 second," in too_soon.content.decode()
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_timestamp=timezone.now() - timedelta(minutes=1)
+        )
+        right = client.post(
+            reverse("two_factor_verify"),
+            {"token": code_for(device, later_steps=1), "next": reverse("patients:list")},
+        )
+        assert right.url == reverse("patients:list")
+        assert client.get(reverse("patients:list")).status_code == 200
+
+    def test_a_code_cannot_be_used_twice(self, client, neurologist):
+        client.force_login(neurologist)
+        device = self.set_up_two_factor(client)
+        client.logout()
+        log_in(client, "neuro")
+        code = code_for(device)  # the very code used to set it up
+        response = client.post(reverse("two_factor_verify"), {"token": code})
+        assert "That code did not match" in response.content.decode()
+
+    def test_staff_must_set_it_up_when_the_clinic_requires_it(self, client, settings, patient):
+        settings.TWO_FACTOR_REQUIRED_FOR_STAFF = True
+        UserFactory(username="neuro2", role="neurologist")
+        log_in(client, "neuro2")
+        response = client.get(reverse("patients:list"))
+        assert response.url.startswith(reverse("two_factor"))
+        setup = client.get(response.url)
+        assert "requires two-factor authentication" in setup.content.decode()
+        client.logout()
+        log_in(client, patient.user.username)  # patients are not forced
+        assert client.get(reverse("portal:home")).status_code == 200
+
+    def test_an_outside_next_address_is_ignored(self, neurologist_client):
+        neurologist_client.get(reverse("two_factor"))
+        device = TOTPDevice.objects.get(confirmed=False)
+        response = neurologist_client.post(
+            reverse("two_factor"), {"token": code_for(device), "next": "https://evil.example/"}
+        )
+        assert response.url == reverse("home")
+
+
+class TestPasswordReset:
+    def ask_for_a_reset(self, client, email):
+        return client.post(reverse("password_reset"), {"email": email}, follow=True)
+
+    def test_the_answer_is_the_same_whether_or_not_an_account_exists(self, client, neurologist):
+        known = self.ask_for_a_reset(client, "neuro@example.org")
+        unknown = self.ask_for_a_reset(client, "nobody@example.org")
+        assert known.redirect_chain == unknown.redirect_chain
+        assert known.content == unknown.content
+        assert "If an account uses that address" in known.content.decode()
+        assert [message.to for message in mail.outbox] == [["neuro@example.org"]]
+
+    def test_the_emailed_link_sets_a_strong_new_password(self, client, neurologist):
+        self.ask_for_a_reset(client, "neuro@example.org")
+        link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
+        form = client.get(link, follow=True)
+        set_url = form.redirect_chain[-1][0]
+        weak = client.post(set_url, {"new_password1": "12345", "new_password2": "12345"})
+        assert "too short" in weak.content.decode()
+        done = client.post(
+            set_url, {"new_password1": "violet-kettle-42", "new_password2": "violet-kettle-42"}
+        )
+        assert done.status_code == 302
+        assert log_in(client, "neuro", "violet-kettle-42").status_code == 302
