@@ -16,6 +16,7 @@ urlpatterns = [
         views.patient_access_log,
         name="patient_access_log",
     ),
+    path("patients/", include("treatments.urls")),
     path("portal/", include("diaries.urls")),
     path(
         "accounts/login/",

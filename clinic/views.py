@@ -10,6 +10,7 @@ from clinic.roles import Role, front_desk_required, neurologist_required, user_r
 from patients.access import patient_for_user
 from patients.chart import patient_header
 from patients.models import Patient
+from treatments.models import AdverseEvent
 
 EVENTS_PER_PAGE = 50
 
@@ -34,7 +35,12 @@ def home(request):
 @neurologist_required
 def neurologist_home(request):
     recent = Patient.objects.order_by("-updated_at")[:10]
-    return render(request, "clinic/neurologist_home.html", {"recent_patients": recent})
+    serious = AdverseEvent.objects.awaiting_acknowledgement()
+    return render(
+        request,
+        "clinic/neurologist_home.html",
+        {"recent_patients": recent, "serious_events": serious},
+    )
 
 
 @front_desk_required

@@ -1,12 +1,43 @@
 """Treatment sections of the patient chart."""
 
+from django.db.models import Prefetch
+
 from clinic.roles import Role
 from patients.chart import ChartSection
 from patients.models import Patient
+from treatments.courses import next_due_on
+from treatments.models import AdverseEvent, InjectionSession
+
+
+def sessions_context(patient: Patient, role: Role) -> dict:
+    """The patient's sessions newest first, their side effects, and when the next one is due."""
+    sessions = list(
+        InjectionSession.objects.for_chart()
+        .filter(patient=patient)
+        .prefetch_related(Prefetch("adverse_events", queryset=AdverseEvent.objects.all()))
+        .order_by("-performed_on")
+    )
+    alerts = [
+        event
+        for session in sessions
+        for event in session.adverse_events.all()
+        if event.needs_acknowledgement
+    ]
+    return {
+        "sessions": sessions,
+        "next_due": next_due_on(sessions[0].performed_on) if sessions else None,
+        "serious_alerts": alerts,
+        "clinical": role == Role.NEUROLOGIST,
+    }
 
 
 def treatment_sections(patient: Patient, role: Role) -> list[ChartSection]:
     return [
-        ChartSection("Injection sessions", "treatments/chart_sessions.html", anchor="sessions"),
+        ChartSection(
+            "Injection sessions",
+            "treatments/chart_sessions.html",
+            context=sessions_context(patient, role),
+            anchor="sessions",
+        ),
         ChartSection("Appointments", "treatments/chart_appointments.html", anchor="appointments"),
     ]

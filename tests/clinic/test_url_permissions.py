@@ -10,7 +10,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic.roles import Role
-from tests.factories import ClinicalFlagFactory, PriorPreventiveFactory
+from tests.factories import (
+    AdverseEventFactory,
+    ClinicalFlagFactory,
+    InjectionSessionFactory,
+    PriorPreventiveFactory,
+)
 
 NEURO = {Role.NEUROLOGIST}
 STAFF = {Role.NEUROLOGIST, Role.FRONT_DESK}
@@ -64,6 +69,24 @@ URLS = [
     Url("two_factor_verify", ANYONE),
     Url("password_change", ANYONE),
     Url("password_change_done", ANYONE),
+    Url("treatments:session_new", NEURO, {"patient_id": "patient"}),
+    Url("treatments:session_detail", NEURO, {"patient_id": "patient", "session_id": "session"}),
+    Url("treatments:session_edit", NEURO, {"patient_id": "patient", "session_id": "session"}),
+    Url(
+        "treatments:session_sign",
+        NEURO,
+        {"patient_id": "patient", "session_id": "session"},
+        method="post",
+    ),
+    Url("treatments:aftercare", STAFF, {"patient_id": "patient", "session_id": "session"}),
+    Url("treatments:adverse_event_add", STAFF, {"patient_id": "patient", "session_id": "session"}),
+    Url(
+        "treatments:adverse_event_acknowledge",
+        NEURO,
+        {"patient_id": "patient", "event_id": "event"},
+        method="post",
+    ),
+    Url("treatments:quote", STAFF, {"patient_id": "patient"}),
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",
@@ -101,6 +124,8 @@ def world(neurologist, front_desk, patient, other_patient):
         "patient": patient.pk,
         "preventive": PriorPreventiveFactory(patient=patient).pk,
         "flag": ClinicalFlagFactory(patient=patient, recorded_by=neurologist).pk,
+        "session": (session := InjectionSessionFactory(patient=patient, injector=neurologist)).pk,
+        "event": AdverseEventFactory(session=session, serious=True).pk,
     }
 
 

@@ -318,6 +318,16 @@ class SessionAmendment(models.Model):
         return f"Amendment of {self.session} on {self.amended_at:%d %b %Y}"
 
 
+class AdverseEventQuerySet(models.QuerySet):
+    def awaiting_acknowledgement(self):
+        """Serious events no neurologist has acknowledged yet, oldest first, with the patient."""
+        return (
+            self.filter(serious=True, acknowledged_at__isnull=True)
+            .select_related("session__patient")
+            .order_by("recorded_at")
+        )
+
+
 class AdverseEvent(models.Model):
     """A side effect after a session (DOMAIN.md §1); serious ones wait for a neurologist."""
 
@@ -379,6 +389,7 @@ class AdverseEvent(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = AdverseEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-onset_on", "-id"]

@@ -1,0 +1,293 @@
+"""Recording, correcting and signing injection sessions.
+
+Every write goes through these functions: they lock the patient row (so two clinicians cannot
+push a patient over the 84-day dose limit together), validate every rule, and save the session
+and its sites in one transaction.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.models import Patient
+from treatments.models import InjectedSite, InjectionSession, Protocol, SessionAmendment
+from treatments.models.protocols import UNIT_STEP
+
+
+@dataclass(frozen=True)
+class SiteEntry:
+    """One protocol site as entered: its units, or skipped."""
+
+    protocol_site_id: int
+    units: Decimal
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class AdditionEntry:
+    """One follow-the-pain site as entered."""
+
+    muscle_group: str
+    side: str
+    units: Decimal
+
+
+class AlreadySaved(Exception):
+    """The same form was submitted twice; `session` is the one saved the first time."""
+
+    def __init__(self, session: InjectionSession):
+        super().__init__(f"Already saved as {session}")
+        self.session = session
+
+
+def initial_sites(protocol: Protocol) -> list[dict]:
+    """Every site of the protocol with its default units, to pre-fill the form."""
+    return [
+        {"protocol_site": site.pk, "units": site.default_units, "skipped": False}
+        for site in protocol.sites.all()
+    ]
+
+
+def build_sites(
+    protocol: Protocol, sites: list[SiteEntry], additions: list[AdditionEntry]
+) -> list[InjectedSite]:
+    """Check the entered sites against the protocol and return unsaved site rows."""
+    protocol_sites = {site.pk: site for site in protocol.sites.all()}
+    errors = []
+    rows = []
+    for entry in sites:
+        site = protocol_sites.get(entry.protocol_site_id)
+        if site is None:
+            errors.append(f"Site #{entry.protocol_site_id} is not part of the {protocol} protocol.")
+            continue
+        units = Decimal(0) if entry.skipped else entry.units
+        errors += _unit_errors(str(site), units, entry.skipped)
+        rows.append(
+            InjectedSite(
+                protocol_site=site,
+                muscle_group=site.muscle_group,
+                side=site.side,
+                units=units,
+                skipped=entry.skipped,
+            )
+        )
+    if len({row.protocol_site_id for row in rows}) != len(rows):
+        errors.append("A protocol site was entered twice.")
+    errors += _addition_errors(protocol, additions)
+    for entry in additions:
+        errors += _unit_errors("A follow-the-pain site", entry.units, skipped=False)
+        rows.append(
+            InjectedSite(muscle_group=entry.muscle_group, side=entry.side, units=entry.units)
+        )
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def _unit_errors(label: str, units: Decimal, skipped: bool) -> list[str]:
+    if skipped:
+        return []
+    if units is None or units <= 0:
+        return [f"{label}: units must be more than zero (tick “skip” to leave a site out)."]
+    if units % UNIT_STEP:
+        return [f"{label}: {units} U is not a multiple of {UNIT_STEP} U."]
+    return []
+
+
+def _addition_errors(protocol: Protocol, additions: list[AdditionEntry]) -> list[str]:
+    if not additions:
+        return []
+    allowed = {a.muscle_group: a for a in protocol.additions.all()}
+    errors = []
+    if len(additions) > protocol.max_additional_sites:
+        errors.append(
+            f"{len(additions)} follow-the-pain sites entered; the {protocol} protocol allows "
+            f"at most {protocol.max_additional_sites}."
+        )
+    for group in sorted({entry.muscle_group for entry in additions}):
+        count = sum(1 for entry in additions if entry.muscle_group == group)
+        allowance = allowed.get(group)
+        label = InjectedSite(muscle_group=group).get_muscle_group_display()
+        if allowance is None:
+            errors.append(f"The {protocol} protocol allows no follow-the-pain sites in {label}.")
+        elif count > allowance.max_sites:
+            errors.append(
+                f"{count} follow-the-pain sites in {label}; at most {allowance.max_sites} allowed."
+            )
+    return errors
+
+
+def _apply_totals(session: InjectionSession, rows: list[InjectedSite]) -> None:
+    session.units_given = sum((row.units for row in rows), Decimal(0))
+    session.units_discarded = max(session.units_available - session.units_given, Decimal(0))
+
+
+def _save_sites(session: InjectionSession, rows: list[InjectedSite]) -> None:
+    for row in rows:
+        row.session = session
+        row.full_clean(exclude=["session"], validate_constraints=False)
+    InjectedSite.objects.bulk_create(rows)
+
+
+def _lock_patient(patient: Patient) -> None:
+    Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def session_record(
+    *,
+    session: InjectionSession,
+    sites: list[SiteEntry],
+    additions: list[AdditionEntry],
+    recorded_by,
+    form_token: UUID | None = None,
+) -> InjectionSession:
+    """Validate and save a new session (unsigned) with its sites, numbered in the course.
+
+    Raises ValidationError with every refusal, or AlreadySaved for a repeated form.
+    """
+    try:
+        with transaction.atomic():
+            _lock_patient(session.patient)
+            repeat = InjectionSession.objects.filter(form_token=form_token).first()
+            if form_token and repeat:
+                raise AlreadySaved(repeat)
+            _check_in_order(session)
+            rows = build_sites(session.protocol, sites, additions)
+            session.indication = session.patient.primary_diagnosis
+            session.number = session.patient.sessions.count() + 1
+            session.recorded_by = recorded_by
+            session.form_token = form_token
+            _apply_totals(session, rows)
+            session.full_clean()
+            session.save()
+            _save_sites(session, rows)
+    except IntegrityError:
+        repeat = InjectionSession.objects.filter(form_token=form_token).first()
+        if form_token and repeat:
+            raise AlreadySaved(repeat) from None
+        raise
+    return session
+
+
+def _check_in_order(session: InjectionSession) -> None:
+    latest = session.patient.sessions.order_by("-performed_on").first()
+    if latest and session.performed_on and session.performed_on <= latest.performed_on:
+        raise ValidationError(
+            {
+                "performed_on": f"The latest session was on {latest.performed_on:%d %b %Y}; "
+                "a new session must come after it."
+            }
+        )
+
+
+# Fields a correction may change, with the labels the amendment log shows.
+CORRECTABLE_FIELDS = [
+    "injector",
+    "vial_size",
+    "vials_used",
+    "lot_number",
+    "lot_expiry",
+    "dilution",
+    "reconstituted_at",
+    "early_reason",
+    "precautions_acknowledged",
+    "contraindication_override",
+    "notes",
+]
+
+
+def session_correct(
+    *,
+    session: InjectionSession,
+    sites: list[SiteEntry],
+    additions: list[AdditionEntry],
+    user,
+    reason: str = "",
+) -> SessionAmendment | None:
+    """Change a session: freely before signing, as a recorded amendment (with why) after.
+
+    `session` carries the new field values; the stored row is the original.
+    """
+    with transaction.atomic():
+        _lock_patient(session.patient)
+        original = InjectionSession.objects.get(pk=session.pk)
+        old_sites = list(original.sites.select_related("protocol_site"))
+        if original.is_signed and not reason.strip():
+            raise ValidationError({"reason": "Say why the signed record is being amended."})
+        rows = build_sites(session.protocol, sites, additions)
+        _apply_totals(session, rows)
+        session.full_clean()
+        changes = _changes(original, session, old_sites, rows)
+        if not changes:
+            raise ValidationError("Nothing was changed.")
+        session.save()
+        original.sites.all().delete()
+        _save_sites(session, rows)
+        if not original.is_signed:
+            return None
+        return SessionAmendment.objects.create(
+            session=session, amended_by=user, reason=reason.strip(), changes=changes
+        )
+
+
+def _changes(original, session, old_sites, new_sites) -> dict[str, list[str]]:
+    changes = {}
+    for name in CORRECTABLE_FIELDS:
+        field = InjectionSession._meta.get_field(name)
+        old, new = field.value_from_object(original), field.value_from_object(session)
+        if old != new:
+            label = str(field.verbose_name)
+            changes[label[0].upper() + label[1:]] = [
+                _shown(original, field, old),
+                _shown(session, field, new),
+            ]
+    old_units, new_units = _site_units(old_sites), _site_units(new_sites)
+    for label in sorted(old_units.keys() | new_units.keys()):
+        if old_units.get(label) != new_units.get(label):
+            changes[label] = [old_units.get(label, "none"), new_units.get(label, "none")]
+    return changes
+
+
+def _shown(session, field, value) -> str:
+    if field.is_relation:
+        return str(getattr(session, field.name))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if hasattr(value, "astimezone"):
+        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+    if hasattr(value, "strftime"):
+        return f"{value:%d %b %Y}"
+    return str(value)
+
+
+def _site_units(rows: list[InjectedSite]) -> dict[str, str]:
+    """What each site received, keyed as the amendment log shows it."""
+    units = {"Total units": f"{sum((row.units for row in rows), Decimal(0))} U"}
+    extras = []
+    for row in rows:
+        if row.protocol_site_id:
+            given = "skipped" if row.skipped else f"{row.units} U"
+            units[f"Site {row.protocol_site.code}"] = given
+        else:
+            extras.append(f"{row.get_muscle_group_display()} {row.side} {row.units} U")
+    units["Follow-the-pain sites"] = ", ".join(sorted(extras)) or "none"
+    return units
+
+
+def session_sign(*, session: InjectionSession, user) -> None:
+    """Sign the session: from now on it changes only by amendment."""
+    with transaction.atomic():
+        locked = InjectionSession.objects.select_for_update().get(pk=session.pk)
+        if locked.is_signed:
+            raise ValidationError(
+                f"Already signed by {locked.signed_by} on "
+                f"{timezone.localtime(locked.signed_at):%d %b %Y at %H:%M}."
+            )
+        locked.signed_by = user
+        locked.signed_at = timezone.now()
+        locked.save(update_fields=["signed_by", "signed_at"])
+    session.signed_by, session.signed_at = locked.signed_by, locked.signed_at

@@ -1,0 +1,290 @@
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic.forms import add_model_errors
+from clinic.roles import neurologist_required, staff_required
+from patients.chart import patient_header
+from patients.views import staff_patient
+from treatments.courses import next_due_on
+from treatments.forms import (
+    AdditionFormSet,
+    AdverseEventForm,
+    AmendmentReasonForm,
+    ProtocolChoiceForm,
+    SessionForm,
+    SiteFormSet,
+    addition_entries,
+    site_entries,
+)
+from treatments.models import AdverseEvent, CostSettings, InjectionSession, Protocol
+from treatments.pricing import session_cost, yearly_quote
+from treatments.recording import (
+    AlreadySaved,
+    initial_sites,
+    session_correct,
+    session_record,
+    session_sign,
+)
+from treatments.sitemap import site_map
+
+
+def patient_session(patient, session_id: int) -> InjectionSession:
+    """A session of this patient, with what its pages show (404 for anyone else's)."""
+    sessions = InjectionSession.objects.for_chart().prefetch_related(
+        "sites__protocol_site",
+        "adverse_events__recorded_by",
+        "adverse_events__acknowledged_by",
+        "amendments__amended_by",
+    )
+    return get_object_or_404(sessions, patient=patient, pk=session_id)
+
+
+def default_protocol(patient) -> Protocol | None:
+    protocols = Protocol.objects.filter(is_active=True)
+    return protocols.filter(indication=patient.primary_diagnosis).first() or protocols.first()
+
+
+@neurologist_required
+def session_new(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    chooser = ProtocolChoiceForm(request.POST or request.GET or None)
+    protocol = chooser.cleaned_data["protocol"] if chooser.is_valid() else None
+    protocol = protocol or default_protocol(patient)
+    if protocol is None:
+        messages.error(request, "No injection protocol is set up yet: add one in the admin.")
+        return redirect("patients:chart", patient.pk)
+    session = InjectionSession(patient=patient, protocol=protocol, injector=request.user)
+    return session_form_page(request, patient, session)
+
+
+@neurologist_required
+def session_edit(request, patient_id: int, session_id: int):
+    patient = staff_patient(request, patient_id)
+    session = patient_session(patient, session_id)
+    return session_form_page(request, patient, session)
+
+
+def session_form_page(request, patient, session: InjectionSession):
+    """Record a new session, change an unsigned one, or amend a signed one."""
+    header = patient_header(patient)
+    protocol = session.protocol
+    data = request.POST if request.method == "POST" else None
+    form = SessionForm(data, instance=session, patient=patient, flags=header)
+    sites_initial, additions_initial = _initial_rows(session)
+    sites = SiteFormSet(data, prefix="site", initial=sites_initial)
+    groups = [(a.muscle_group, a.get_muscle_group_display()) for a in protocol.additions.all()]
+    additions = AdditionFormSet(
+        data, prefix="extra", initial=additions_initial, form_kwargs={"groups": groups}
+    )
+    reason = AmendmentReasonForm(data) if session.is_signed else None
+    repeat = _already_saved(patient, data)
+    if repeat:
+        messages.info(request, "This session had already been saved; it was not saved twice.")
+        return redirect("treatments:session_detail", patient.pk, repeat.pk)
+    forms_valid = all(
+        [
+            form.is_valid(),
+            sites.is_valid(),
+            additions.is_valid(),
+            reason is None or reason.is_valid(),
+        ]
+    )
+    if data is not None and forms_valid:
+        try:
+            saved = _save(request, form, sites, additions, reason)
+        except AlreadySaved as repeat:
+            messages.info(request, "This session had already been saved; it was not saved twice.")
+            return redirect("treatments:session_detail", patient.pk, repeat.session.pk)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            return redirect("treatments:session_detail", patient.pk, saved.pk)
+    protocol_sites = {site.pk: site for site in protocol.sites.all()}
+    site_rows = [(protocol_sites.get(_int(f["protocol_site"].value())), f) for f in sites]
+    return render(
+        request,
+        "treatments/session_form.html",
+        {
+            **header,
+            "form": form,
+            "session": session,
+            "protocol": protocol,
+            "chooser": ProtocolChoiceForm(initial={"protocol": protocol}),
+            "site_rows": site_rows,
+            "sites": sites,
+            "additions": additions,
+            "reason_form": reason,
+        },
+    )
+
+
+def _already_saved(patient, data) -> InjectionSession | None:
+    """The session a repeated submission of the same new-session form already saved."""
+    token = data.get("form_token") if data else None
+    try:
+        return patient.sessions.filter(form_token=UUID(token)).first() if token else None
+    except ValueError:
+        return None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _initial_rows(session: InjectionSession) -> tuple[list[dict], list[dict]]:
+    """The site rows to show: the protocol's defaults, or what the session recorded."""
+    extra_rows = session.protocol.max_additional_sites
+    if not session.pk:
+        return initial_sites(session.protocol), [{}] * extra_rows
+    recorded = list(session.sites.all())
+    sites = [
+        {"protocol_site": s.protocol_site_id, "units": s.units, "skipped": s.skipped}
+        for s in recorded
+        if s.protocol_site_id
+    ]
+    extras = [
+        {"muscle_group": s.muscle_group, "side": s.side, "units": s.units}
+        for s in recorded
+        if not s.protocol_site_id
+    ]
+    return sites, extras + [{}] * max(extra_rows - len(extras), 0)
+
+
+def _save(request, form, sites, additions, reason) -> InjectionSession:
+    session = form.save(commit=False)
+    entries = {"sites": site_entries(sites), "additions": addition_entries(additions)}
+    if not session.pk:
+        session_record(
+            session=session,
+            recorded_by=request.user,
+            form_token=form.cleaned_data.get("form_token"),
+            **entries,
+        )
+        messages.success(request, f"{session} recorded. Check it, then sign it.")
+    elif reason is None:
+        session_correct(session=session, user=request.user, **entries)
+        messages.success(request, f"{session} updated.")
+    else:
+        session_correct(
+            session=session, user=request.user, reason=reason.cleaned_data["reason"], **entries
+        )
+        messages.success(request, f"Amendment to {session} recorded; the original is kept.")
+    return session
+
+
+@neurologist_required
+def session_detail(request, patient_id: int, session_id: int):
+    patient = staff_patient(request, patient_id)
+    session = patient_session(patient, session_id)
+    sites = list(session.sites.all())
+    return render(
+        request,
+        "treatments/session_detail.html",
+        {
+            **patient_header(patient),
+            "session": session,
+            "sites": sites,
+            "extra_sites": [site for site in sites if site.follow_the_pain],
+            "panels": site_map(sites),
+            "cost": session_cost(session, CostSettings.current()),
+            "next_due": next_due_on(session.performed_on),
+        },
+    )
+
+
+@neurologist_required
+@require_POST
+def session_sign_view(request, patient_id: int, session_id: int):
+    patient = staff_patient(request, patient_id)
+    session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
+    try:
+        session_sign(session=session, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{session} signed. Corrections are now made as amendments.")
+    return redirect("treatments:session_detail", patient.pk, session.pk)
+
+
+@staff_required
+def aftercare(request, patient_id: int, session_id: int):
+    patient = staff_patient(request, patient_id)
+    session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
+    return render(
+        request,
+        "treatments/aftercare.html",
+        {"patient": patient, "session": session, "next_due": next_due_on(session.performed_on)},
+    )
+
+
+@staff_required
+def adverse_event_add(request, patient_id: int, session_id: int):
+    patient = staff_patient(request, patient_id)
+    session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
+    form = AdverseEventForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        event = form.save(commit=False)
+        event.recorded_by = request.user
+        try:
+            with transaction.atomic():
+                event.full_clean()
+                event.save()
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            if event.serious:
+                messages.warning(
+                    request, f"Serious side effect recorded: {event}. The neurologists are alerted."
+                )
+            else:
+                messages.success(request, f"Side effect recorded: {event}.")
+            return redirect("patients:chart", patient.pk)
+    return render(
+        request,
+        "patients/clinical_form.html",
+        {"form": form, "title": f"Record a side effect of {session}", **patient_header(patient)},
+    )
+
+
+@neurologist_required
+@require_POST
+def adverse_event_acknowledge(request, patient_id: int, event_id: int):
+    patient = staff_patient(request, patient_id)
+    with transaction.atomic():
+        event = get_object_or_404(
+            AdverseEvent.objects.select_for_update(), session__patient=patient, pk=event_id
+        )
+        if event.acknowledged_at is None:
+            event.acknowledged_by = request.user
+            event.acknowledged_at = timezone.now()
+            event.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    messages.success(request, f"{event} acknowledged.")
+    if request.POST.get("next") == "home":
+        return redirect("neurologist_home")
+    return redirect("patients:chart", patient.pk)
+
+
+@staff_required
+def quote(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    latest = patient.sessions.order_by("-performed_on").first()
+    prices = CostSettings.current()
+    return render(
+        request,
+        "treatments/quote.html",
+        {
+            "patient": patient,
+            "quote": yearly_quote(latest, prices),
+            "prices": prices,
+            "today": timezone.localdate(),
+        },
+    )
