@@ -8,7 +8,7 @@ from clinic.forms import DateInput, StaffForm
 from clinic.roles import GROUP_NAMES, Role
 from patients.models import Patient
 from treatments.models import AdverseEvent, InjectionSession, Protocol, Side
-from treatments.recording import AdditionEntry, SiteEntry
+from treatments.recording import CORRECTABLE_FIELDS, AdditionEntry, SiteEntry
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -37,21 +37,7 @@ class SessionForm(StaffForm):
 
     class Meta:
         model = InjectionSession
-        fields = [
-            "performed_on",
-            "injector",
-            "product",
-            "vial_size",
-            "vials_used",
-            "lot_number",
-            "lot_expiry",
-            "dilution",
-            "reconstituted_at",
-            "early_reason",
-            "precautions_acknowledged",
-            "contraindication_override",
-            "notes",
-        ]
+        fields = ["performed_on", *CORRECTABLE_FIELDS]
         widgets = {
             "performed_on": DateInput(),
             "lot_expiry": DateInput(),

@@ -187,6 +187,7 @@ def _check_in_order(session: InjectionSession) -> None:
 # Fields a correction may change, with the labels the amendment log shows.
 CORRECTABLE_FIELDS = [
     "injector",
+    "product",
     "vial_size",
     "vials_used",
     "lot_number",
