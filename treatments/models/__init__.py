@@ -2,6 +2,7 @@
 
 from treatments.models.costs import CostSettings
 from treatments.models.protocols import MuscleGroup, Protocol, ProtocolAddition, ProtocolSite, Side
+from treatments.models.reviews import Decision, Review, Verdict
 from treatments.models.sessions import (
     AdverseEvent,
     InjectedSite,
@@ -12,12 +13,15 @@ from treatments.models.sessions import (
 __all__ = [
     "AdverseEvent",
     "CostSettings",
+    "Decision",
     "InjectedSite",
     "InjectionSession",
     "MuscleGroup",
     "Protocol",
     "ProtocolAddition",
     "ProtocolSite",
+    "Review",
     "SessionAmendment",
     "Side",
+    "Verdict",
 ]

@@ -1,0 +1,137 @@
+"""The review after two or three cycles (DOMAIN.md §4–5): verdicts, decisions and scores."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from patients.models import Patient
+
+
+class Verdict(models.TextChoices):
+    """The verdict the rules suggest (DOMAIN.md §4); the values are the export's."""
+
+    AWAITING_BASELINE = "awaiting-baseline", "Awaiting baseline"
+    AWAITING_CYCLE_2 = "awaiting-cycle-2", "Awaiting cycle 2"
+    INSUFFICIENT_DATA = "insufficient-data", "Insufficient data"
+    INADEQUATE_RESPONSE = "inadequate-response", "Inadequate response"
+    EPISODIC = "episodic", "Converted to episodic"
+    RESPONDER_50 = "responder-50", "50% responder"
+    RESPONDING = "responding", "Responding"
+
+
+class Decision(models.TextChoices):
+    CONTINUE = "continue", "Continue treatment"
+    STOP = "stop", "Stop treatment"
+    PAUSE = "pause", "Pause (treatment break)"
+    EXTEND = "extend", "One more cycle, then review"
+
+
+# The decision each verdict suggests; any other decision needs a reason.
+SUGGESTED_DECISION = {
+    Verdict.AWAITING_BASELINE: Decision.CONTINUE,
+    Verdict.AWAITING_CYCLE_2: Decision.CONTINUE,
+    Verdict.INADEQUATE_RESPONSE: Decision.STOP,
+    Verdict.EPISODIC: Decision.PAUSE,
+    Verdict.RESPONDER_50: Decision.CONTINUE,
+    Verdict.RESPONDING: Decision.CONTINUE,
+}
+
+MIDAS_MAX = 270  # 3 questions about days in 3 months
+HIT6_MIN, HIT6_MAX = 36, 78
+
+
+def midas_grade(total: int) -> str:
+    """MIDAS grade (DOMAIN.md §5)."""
+    if total <= 5:
+        return "Grade I: little or no disability"
+    if total <= 10:
+        return "Grade II: mild disability"
+    if total <= 20:
+        return "Grade III: moderate disability"
+    return "Grade IV: severe disability"
+
+
+def hit6_band(total: int) -> str:
+    """HIT-6 impact band (DOMAIN.md §5)."""
+    if total <= 49:
+        return "Little or no impact"
+    if total <= 55:
+        return "Some impact"
+    if total <= 59:
+        return "Substantial impact"
+    return "Severe impact"
+
+
+class Review(models.Model):
+    """The neurologist's decision at a review, with the verdict the rules suggested then."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField("review date", default=timezone.localdate)
+    midas = models.PositiveSmallIntegerField(
+        "MIDAS total", null=True, blank=True, help_text="Days lost over 3 months (0–270)."
+    )
+    hit6 = models.PositiveSmallIntegerField(
+        "HIT-6 total", null=True, blank=True, help_text="36 to 78, over the last 4 weeks."
+    )
+    suggested_verdict = models.CharField(
+        "suggested verdict", max_length=20, choices=Verdict, editable=False
+    )
+    decision = models.CharField(max_length=10, choices=Decision)
+    reason = models.TextField(
+        blank=True, help_text="Required when the decision differs from the suggested verdict."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+        indexes = [models.Index(fields=["patient", "-reviewed_on"], name="review_patient_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(midas__isnull=True) | Q(midas__lte=MIDAS_MAX),
+                name="review_midas_range",
+                violation_error_message=f"A MIDAS total is from 0 to {MIDAS_MAX}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(hit6__isnull=True) | Q(hit6__gte=HIT6_MIN, hit6__lte=HIT6_MAX),
+                name="review_hit6_range",
+                violation_error_message=f"A HIT-6 total is from {HIT6_MIN} to {HIT6_MAX}.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.patient} on {self.reviewed_on:%d %b %Y}"
+
+    @property
+    def agrees_with_verdict(self) -> bool:
+        return SUGGESTED_DECISION.get(self.suggested_verdict) == self.decision
+
+    @property
+    def midas_grade(self) -> str:
+        return "" if self.midas is None else midas_grade(self.midas)
+
+    @property
+    def hit6_band(self) -> str:
+        return "" if self.hit6 is None else hit6_band(self.hit6)
+
+    def clean(self):
+        errors = {}
+        if self.reviewed_on and self.reviewed_on > timezone.localdate():
+            errors["reviewed_on"] = "A review cannot be dated in the future."
+        if self.suggested_verdict and not self.agrees_with_verdict and not self.reason.strip():
+            verdict = Verdict(self.suggested_verdict).label.lower()
+            errors["reason"] = (
+                f"The suggested verdict is “{verdict}”: record why you decide "
+                f"“{Decision(self.decision).label.lower()}”."
+                if self.decision
+                else "Choose a decision."
+            )
+        if errors:
+            raise ValidationError(errors)
