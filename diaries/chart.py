@@ -1,14 +1,54 @@
 """Diary sections of the patient chart (clinicians only: front desk sees no diary detail)."""
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from clinic.roles import Role
+from diaries.access import Diary
+from diaries.metrics import diary_summary, last_28_days
+from diaries.models import Source
 from patients.chart import ChartSection
 from patients.models import Patient
 
 
-def diary_sections(patient: Patient, role: Role) -> list[ChartSection]:
-    if role != Role.NEUROLOGIST:
-        return []
-    return [
-        ChartSection("Headache diary", "diaries/chart_diary.html", anchor="diary"),
-        ChartSection("Progress toward review", "diaries/chart_progress.html", anchor="progress"),
+def portal_section(patient: Patient) -> ChartSection:
+    """Whether the patient can use the portal, and the button to (re-)invite them."""
+    return ChartSection(
+        "Patient portal",
+        "diaries/chart_portal.html",
+        context={"patient": patient, "invitation": patient.invitations.first()},
+        anchor="portal",
+    )
+
+
+def diary_section(patient: Patient) -> ChartSection:
+    start, end = last_28_days(timezone.localdate())
+    marks = patient.diary_days.aggregate(
+        any_days=Count("pk"),
+        late_days=Count("pk", filter=Q(late=True, day__range=(start, end))),
+        transcribed_days=Count("pk", filter=Q(source=Source.TRANSCRIBED, day__range=(start, end))),
+    )
+    diary = Diary(patient, staff=True)
+    links = [
+        ("Calendar", diary.url("calendar")),
+        ("Transcribe a day", diary.url("day_new")),
+        ("Medicines", diary.url("medicines")),
     ]
+    return ChartSection(
+        "Headache diary",
+        "diaries/chart_diary.html",
+        context={"summary": diary_summary(patient, start, end), "links": links, **marks},
+        anchor="diary",
+    )
+
+
+def diary_sections(patient: Patient, role: Role) -> list[ChartSection]:
+    sections = [portal_section(patient)]
+    if role == Role.NEUROLOGIST:
+        sections += [
+            diary_section(patient),
+            ChartSection(
+                "Progress toward review", "diaries/chart_progress.html", anchor="progress"
+            ),
+        ]
+    return sections

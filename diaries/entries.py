@@ -100,3 +100,11 @@ def mark_headache_free(*, patient: Patient, start: date, end: date, by) -> list[
             added.append(day)
         day += timedelta(days=1)
     return added
+
+
+@transaction.atomic
+def medicine_save(medicine: PatientMedicine) -> PatientMedicine:
+    """Validate (including the one-name-per-patient rule) and save a medicine on the list."""
+    medicine.full_clean()
+    medicine.save()
+    return medicine

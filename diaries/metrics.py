@@ -255,3 +255,15 @@ def medication_overuse_for_patients(
 def medication_overuse(patient: Patient, start: date, end: date) -> MedicationOveruse:
     """Medication overuse in any 28-day window of one patient's diary within the range."""
     return medication_overuse_for_patients([patient.pk], start, end)[patient.pk]
+
+
+@dataclass(frozen=True)
+class DiarySummary:
+    """What the patient and the chart show for a window: the counts and any overuse."""
+
+    counts: DiaryCounts
+    overuse: MedicationOveruse
+
+
+def diary_summary(patient: Patient, start: date, end: date) -> DiarySummary:
+    return DiarySummary(diary_counts(patient, start, end), medication_overuse(patient, start, end))

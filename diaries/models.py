@@ -140,7 +140,7 @@ class DiaryDay(models.Model):
         default=False, help_text="First entered more than 7 days after the day: weaker recall."
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -241,6 +241,10 @@ class DiaryDose(models.Model):
 
     def __str__(self):
         return f"{self.medicine.name} × {self.doses}"
+
+    @property
+    def audit_patient_id(self) -> int:
+        return self.day.patient_id
 
 
 class PortalInvitation(models.Model):

@@ -1,3 +1,5 @@
+"""The portal: the logged-in patient's own diary (no patient id in any URL)."""
+
 from django.urls import path
 
 from diaries import views
@@ -5,4 +7,10 @@ from diaries import views
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("calendar/", views.diary_calendar, name="calendar"),
+    path("days/new/", views.day_new, name="day_new"),
+    path("days/<int:day_id>/", views.day_edit, name="day_edit"),
+    path("medicines/", views.medicines, name="medicines"),
+    path("medicines/<int:medicine_id>/", views.medicine_edit, name="medicine_edit"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

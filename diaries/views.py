@@ -1,12 +1,224 @@
-from django.shortcuts import render
+from datetime import date, timedelta
+from smtplib import SMTPException
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from clinic import audit
-from clinic.roles import patient_required
-from patients.access import own_patient
+from clinic.forms import add_model_errors
+from clinic.roles import patient_required, staff_required
+from diaries.access import Diary, diary_view
+from diaries.calendar import LEGEND, diary_months, month_start
+from diaries.entries import diary_day_save, mark_headache_free, medicine_save, source_for
+from diaries.forms import DateRangeForm, DiaryDayForm, MedicineForm, PortalAccountForm
+from diaries.history import day_history
+from diaries.invitations import invitation_accept, invitation_send, usable_invitation
+from diaries.metrics import diary_summary, last_28_days
+from diaries.models import DiaryDay, earliest_diary_day
+from patients.access import own_patient, patient_for_user
+from treatments.models import InjectionSession
+
+MISSING_DAYS_SHOWN = 14
+
+
+def parse_date(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return default
 
 
 @patient_required
 def portal_home(request):
     patient = own_patient(request.user)
+    diary = Diary(patient, staff=False)
+    today = timezone.localdate()
+    first = max(today - timedelta(days=MISSING_DAYS_SHOWN), earliest_diary_day(patient))
+    entries = {entry.day: entry for entry in patient.diary_days.filter(day__range=(first, today))}
+    missing = [
+        today - timedelta(days=n)
+        for n in range(1, MISSING_DAYS_SHOWN + 1)
+        if today - timedelta(days=n) >= first and today - timedelta(days=n) not in entries
+    ]
+    last_session = InjectionSession.objects.filter(patient=patient).order_by("-performed_on")
     audit.record_view(request, patient, "portal home")
-    return render(request, "diaries/portal_home.html", {"patient": patient})
+    return render(
+        request,
+        "diaries/portal_home.html",
+        diary.context(
+            today=today,
+            today_entry=entries.get(today),
+            today_url=diary.day_url(today, entries.get(today)),
+            missing=missing,
+            summary=diary_summary(patient, *last_28_days(today)),
+            last_session=last_session.first(),
+        ),
+    )
+
+
+@diary_view
+def diary_calendar(request, diary: Diary):
+    """A month of the diary, and the form to mark a range of days headache-free."""
+    today = timezone.localdate()
+    month = month_start(parse_date(f"{request.GET.get('month', '')}-01", today))
+    form = DateRangeForm(request.POST or None, prefix="range")
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        try:
+            added = mark_headache_free(patient=diary.patient, start=start, end=end, by=request.user)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            skipped = (end - start).days + 1 - len(added)
+            messages.success(
+                request,
+                f"Marked {len(added)} day{'s' if len(added) != 1 else ''} as headache-free"
+                + (f"; {skipped} already entered left as they were." if skipped else "."),
+            )
+            if request.POST.get("next") == "home" and not diary.staff:
+                return redirect("portal:home")
+            return redirect(f"{diary.url('calendar')}?month={start:%Y-%m}")
+    audit.record_view(request, diary.patient, "diary calendar")
+    return render(
+        request,
+        "diaries/calendar.html",
+        diary.context(
+            month=diary_months(diary, [month], today)[0],
+            legend=LEGEND,
+            form=form,
+            is_current_month=month == month_start(today),
+        ),
+    )
+
+
+@diary_view
+def day_new(request, diary: Diary):
+    today = timezone.localdate()
+    day = parse_date(request.GET.get("date"), today)
+    existing = diary.patient.diary_days.filter(day=day).first()
+    if request.method == "GET" and existing:
+        return redirect(diary.day_url(day, existing))
+    initial = {"day": day, "headache": request.GET.get("headache") == "1"}
+    return day_form(request, diary, DiaryDay(patient=diary.patient), initial)
+
+
+@diary_view
+def day_edit(request, diary: Diary, day_id: int):
+    entry = get_object_or_404(diary.patient.diary_days.prefetch_related("doses"), pk=day_id)
+    return day_form(request, diary, entry, {})
+
+
+def day_form(request, diary: Diary, entry: DiaryDay, initial: dict):
+    medicines = list(diary.patient.medicines.all())
+    form = DiaryDayForm(request.POST or None, instance=entry, medicines=medicines, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = diary_day_save(
+                entry=form.save(commit=False),
+                doses=form.doses(),
+                by=request.user,
+                source=source_for(request.user, diary.patient),
+            )
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"Saved {saved.day:%A %-d %B}.")
+            return redirect(f"{diary.url('calendar')}?month={saved.day:%Y-%m}")
+    audit.record_view(request, diary.patient, "diary day")
+    return render(
+        request,
+        "diaries/day_form.html",
+        diary.context(
+            form=form,
+            entry=entry,
+            day=entry.day or initial.get("day"),
+            history=day_history(entry) if entry.pk else [],
+        ),
+    )
+
+
+@diary_view
+def medicines(request, diary: Diary):
+    form = MedicineForm(request.POST or None, patient=diary.patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            medicine = medicine_save(form.save(commit=False))
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"{medicine.name} added to the list.")
+            return redirect(diary.url("medicines"))
+    medicine_list = list(diary.patient.medicines.all())
+    for medicine in medicine_list:
+        medicine.edit_url = diary.url("medicine_edit", medicine_id=medicine.pk)
+    audit.record_view(request, diary.patient, "medicine list")
+    return render(
+        request, "diaries/medicines.html", diary.context(form=form, medicines=medicine_list)
+    )
+
+
+@diary_view
+def medicine_edit(request, diary: Diary, medicine_id: int):
+    medicine = get_object_or_404(diary.patient.medicines, pk=medicine_id)
+    form = MedicineForm(request.POST or None, instance=medicine, patient=diary.patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            medicine_save(form.save(commit=False))
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"{medicine.name} saved.")
+            return redirect(diary.url("medicines"))
+    audit.record_view(request, diary.patient, "medicine form")
+    return render(request, "diaries/medicine_form.html", diary.context(form=form))
+
+
+@staff_required
+@require_POST
+def invite(request, patient_id: int):
+    patient = patient_for_user(request.user, patient_id)
+    try:
+        invitation = invitation_send(
+            patient=patient, by=request.user, build_absolute_uri=request.build_absolute_uri
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except (SMTPException, OSError):
+        messages.error(request, "The email could not be sent. Check the address and try again.")
+    else:
+        messages.success(
+            request, f"Invitation sent to {invitation.email}; the link works for 7 days."
+        )
+    return redirect(reverse("patients:chart", args=[patient.pk]) + "#portal")
+
+
+def accept_invitation(request, token: str):
+    """Public: the one-time link from the email, where a patient sets their password."""
+    invitation = usable_invitation(token)
+    if invitation is None:
+        return render(request, "diaries/invitation_invalid.html", status=410)
+    patient = invitation.patient
+    if patient.user_id:
+        form = SetPasswordForm(patient.user, request.POST or None)
+    else:
+        new_user = get_user_model()(
+            email=patient.email, first_name=patient.given_name, last_name=patient.family_name
+        )
+        form = PortalAccountForm(
+            request.POST or None, instance=new_user, initial={"username": patient.email}
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(invitation=invitation, user_form=form)
+        except ValidationError:
+            return render(request, "diaries/invitation_invalid.html", status=410)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your password is set. Welcome to your headache diary.")
+        return redirect("portal:home")
+    return render(request, "diaries/accept_invitation.html", {"form": form, "patient": patient})

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clinic.roles import Role
 from tests.factories import (
     AdverseEventFactory,
     ClinicalFlagFactory,
+    DiaryDayFactory,
     InjectionSessionFactory,
+    PatientMedicineFactory,
     PriorPreventiveFactory,
 )
 
@@ -28,6 +31,7 @@ NOT_CHECKED |= {  # password reset by email: public by design
     "password_reset_confirm",
     "password_reset_complete",
 }
+NOT_CHECKED |= {"portal:accept_invitation"}  # public: the emailed one-time link (own tests)
 
 
 @dataclass
@@ -87,6 +91,17 @@ URLS = [
         method="post",
     ),
     Url("treatments:quote", STAFF, {"patient_id": "patient"}),
+    Url("portal:calendar", PATIENT),
+    Url("portal:day_new", PATIENT),
+    Url("portal:day_edit", PATIENT, {"day_id": "day"}),
+    Url("portal:medicines", PATIENT),
+    Url("portal:medicine_edit", PATIENT, {"medicine_id": "medicine"}),
+    Url("diary:calendar", NEURO, {"patient_id": "patient"}),
+    Url("diary:day_new", NEURO, {"patient_id": "patient"}),
+    Url("diary:day_edit", NEURO, {"patient_id": "patient", "day_id": "day"}),
+    Url("diary:medicines", NEURO, {"patient_id": "patient"}),
+    Url("diary:medicine_edit", NEURO, {"patient_id": "patient", "medicine_id": "medicine"}),
+    Url("diary:invite", STAFF, {"patient_id": "patient"}, method="post"),
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",
@@ -126,6 +141,8 @@ def world(neurologist, front_desk, patient, other_patient):
         "flag": ClinicalFlagFactory(patient=patient, recorded_by=neurologist).pk,
         "session": (session := InjectionSessionFactory(patient=patient, injector=neurologist)).pk,
         "event": AdverseEventFactory(session=session, serious=True).pk,
+        "day": DiaryDayFactory(patient=patient, day=timezone.localdate()).pk,
+        "medicine": PatientMedicineFactory(patient=patient).pk,
     }
 
 

@@ -226,7 +226,8 @@ class TestChart:
         for kind in list(ClinicalFlag.Kind)[: min(size, 6)]:
             ClinicalFlagFactory(patient=patient, kind=kind)
         # + the audit event of this view, and the access-log section
-        with django_assert_max_num_queries(10):
+        # + diary sections: last invitation, diary counts, overuse windows, late/transcribed
+        with django_assert_max_num_queries(14):
             neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
 
 

@@ -1,0 +1,100 @@
+"""Month calendars of a diary: each day coloured by what was logged, with a text label."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from diaries.access import Diary
+from diaries.models import DiaryDay, earliest_diary_day
+
+STATUS_LABELS = {
+    "missing": "Not logged",
+    "free": "No headache",
+    "mild": "Mild headache",
+    "moderate": "Moderate headache",
+    "severe": "Severe headache",
+}
+LEGEND = list(STATUS_LABELS.items())
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    in_month: bool
+    entry: DiaryDay | None
+    url: str | None  # None when the day cannot be logged (future, before the diary starts)
+
+    @property
+    def status(self) -> str:
+        if self.entry is None:
+            return "missing"
+        return self.entry.severity if self.entry.headache else "free"
+
+    @property
+    def label(self) -> str:
+        late = " (entered late)" if self.entry and self.entry.late else ""
+        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{late}"
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def days(self) -> list[CalendarDay]:
+        """The month's own days, for the text alternative."""
+        return [cell for week in self.weeks for cell in week if cell.in_month]
+
+    @property
+    def previous(self) -> date:
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> date:
+        return (self.first + timedelta(days=31)).replace(day=1)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def months_between(start: date, end: date) -> list[date]:
+    months, month = [], month_start(start)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=31)).replace(day=1)
+    return months
+
+
+def diary_months(diary: Diary, months: list[date], today: date) -> list[Month]:
+    """Monday-first month grids for `months`, from one query for all their entries."""
+    cal = calendar.Calendar(firstweekday=calendar.MONDAY)
+    grids = [list(cal.monthdatescalendar(first.year, first.month)) for first in months]
+    if not grids:
+        return []
+    entries = {
+        entry.day: entry
+        for entry in diary.patient.diary_days.filter(day__range=(grids[0][0][0], grids[-1][-1][-1]))
+    }
+    earliest = earliest_diary_day(diary.patient)
+    return [
+        Month(
+            first=first,
+            weeks=[
+                [
+                    CalendarDay(
+                        day=day,
+                        in_month=day.month == first.month,
+                        entry=entries.get(day),
+                        url=diary.day_url(day, entries.get(day))
+                        if earliest <= day <= today
+                        else None,
+                    )
+                    for day in week
+                ]
+                for week in grid
+            ],
+        )
+        for first, grid in zip(months, grids, strict=True)
+    ]

@@ -1,0 +1,142 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
+
+from clinic.forms import DateInput, StaffForm
+from diaries.entries import Dose
+from diaries.models import DiaryDay, PatientMedicine, Severity
+
+HEADACHE_DETAILS = [
+    "severity",
+    "pain_score",
+    "hours",
+    *DiaryDay.FEATURES,
+    "relief",
+    *DiaryDay.IMPACTS,
+]
+
+
+class DiaryDayForm(forms.ModelForm):
+    """One day: two big choices first; the details only matter when there was a headache.
+
+    Each active medicine on the patient's list gets a "doses" field (0 = not taken); only the
+    patient's own medicines are offered, so no other id can be submitted.
+    """
+
+    headache = forms.TypedChoiceField(
+        label="Did you have a headache?",
+        choices=[(False, "No headache"), (True, "I had a headache")],
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+    )
+    severity = forms.ChoiceField(
+        label="Worst pain",
+        choices=[c for c in Severity.choices if c[0] != Severity.NONE],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    class Meta:
+        model = DiaryDay
+        fields = ["day", "headache", *HEADACHE_DETAILS, "note"]
+        widgets = {
+            "day": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "relief": forms.RadioSelect,
+            "hours": forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+            "pain_score": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, medicines: list[PatientMedicine], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relief"].choices = [
+            ("", "Took nothing / not sure"),
+            *self.fields["relief"].choices[1:],
+        ]
+        self.fields["day"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if self.instance.pk:
+            del self.fields["day"]  # a day's date is fixed once entered
+        taken = (
+            {dose.medicine_id: dose.doses for dose in self.instance.doses.all()}
+            if self.instance.pk
+            else {}
+        )
+        self.medicines = [m for m in medicines if m.active or m.pk in taken]
+        for medicine in self.medicines:
+            self.fields[f"dose_{medicine.pk}"] = forms.IntegerField(
+                label=medicine.name,
+                help_text=f"{medicine.get_medicine_class_display()}"
+                + (f", usually {medicine.usual_dose}" if medicine.usual_dose else ""),
+                min_value=0,
+                max_value=20,
+                required=False,
+                initial=taken.get(medicine.pk, 0),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control"}),
+            )
+
+    def dose_fields(self):
+        return [self[f"dose_{medicine.pk}"] for medicine in self.medicines]
+
+    def feature_fields(self):
+        return [self[name] for name in DiaryDay.FEATURES]
+
+    def impact_fields(self):
+        return [self[name] for name in DiaryDay.IMPACTS]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("headache") is False:
+            # The short form: a headache-free day keeps nothing but its note.
+            for name in HEADACHE_DETAILS:
+                data[name] = self.fields[name].to_python("")
+            data["severity"] = Severity.NONE
+            for name in DiaryDay.FEATURES + DiaryDay.IMPACTS:
+                data[name] = False
+        elif data.get("headache") and not data.get("severity"):
+            self.add_error("severity", "Choose how bad the worst pain was.")
+        return data
+
+    def doses(self) -> list[Dose]:
+        if not self.cleaned_data.get("headache"):
+            return []
+        return [
+            Dose(medicine, self.cleaned_data[f"dose_{medicine.pk}"])
+            for medicine in self.medicines
+            if self.cleaned_data.get(f"dose_{medicine.pk}")
+        ]
+
+
+class MedicineForm(StaffForm):
+    class Meta:
+        model = PatientMedicine
+        fields = ["name", "medicine_class", "usual_dose", "active"]
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient
+        if self.instance.pk is None:
+            del self.fields["active"]
+
+
+class DateRangeForm(forms.Form):
+    start = forms.DateField(label="From", widget=DateInput())
+    end = forms.DateField(label="To", widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The last day is before the first.")
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Diary CSV file")
+
+
+class PortalAccountForm(UserCreationForm):
+    """A new portal account: the patient picks a username (their email is offered)."""
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ["username"]

@@ -1,0 +1,15 @@
+"""A patient's diary as clinicians see it: the same views, under /patients/<id>/diary/."""
+
+from django.urls import path
+
+from diaries import views
+
+app_name = "diary"
+urlpatterns = [
+    path("calendar/", views.diary_calendar, name="calendar"),
+    path("days/new/", views.day_new, name="day_new"),
+    path("days/<int:day_id>/", views.day_edit, name="day_edit"),
+    path("medicines/", views.medicines, name="medicines"),
+    path("medicines/<int:medicine_id>/", views.medicine_edit, name="medicine_edit"),
+    path("invite/", views.invite, name="invite"),
+]

@@ -1,0 +1,69 @@
+"""At phone width a patient logs today, fills in missed days and marks a week headache-free."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.browser import log_in
+from tests.factories import PatientMedicineFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_patient_keeps_the_diary_on_a_phone(phone_page, screenshot, patient):
+    page = phone_page
+    today = timezone.localdate()
+    PatientMedicineFactory(patient=patient, name="Sumatriptan", medicine_class="triptan")
+    log_in(page, patient.user.username)
+    screenshot(page, "portal-home-empty")
+
+    # Today: a headache, with details and a triptan.
+    page.get_by_role("link", name="I had a headache").click()
+    assert page.locator("#headache-details").is_visible()
+    page.get_by_text("Moderate", exact=True).click()
+    page.get_by_label("Hours of headache").fill("3.5")
+    page.get_by_label("Throbbing or pulsating").check()
+    page.get_by_label("Nausea or vomiting").check()
+    page.get_by_label("Sumatriptan").fill("1")
+    screenshot(page, "portal-day-form")
+    page.get_by_role("button", name="Save").click()
+    assert "Saved" in page.locator(".alert-success").inner_text()
+
+    # Missed days from the home page: yesterday headache-free in one tap.
+    page.get_by_role("link", name="Home").click()
+    assert "Logged:" in page.get_by_text("Logged:").inner_text()
+    yesterday = today - timedelta(days=1)
+    page.get_by_role(
+        "button", name=f"No headache on {yesterday:%A} {yesterday.day} {yesterday:%B}"
+    ).click()
+    assert "Marked 1 day as headache-free" in page.locator(".alert-success").inner_text()
+
+    # The day before: choosing "No headache" makes the form short.
+    two_days_ago = today - timedelta(days=2)
+    page.get_by_role(
+        "link", name=f"Headache on {two_days_ago:%A} {two_days_ago.day} {two_days_ago:%B}"
+    ).click()
+    page.get_by_text("No headache", exact=True).click()
+    assert not page.locator("#headache-details").is_visible()
+    page.get_by_text("I had a headache", exact=True).click()
+    page.get_by_text("Severe", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+
+    # A week marked headache-free at once from the calendar.
+    page.get_by_role("link", name="Calendar").click()
+    page.get_by_label("From").fill((today - timedelta(days=9)).isoformat())
+    page.get_by_label("To").fill((today - timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Mark as headache-free").click()
+    assert "Marked 7 days as headache-free" in page.locator(".alert-success").inner_text()
+    if (today - timedelta(days=9)).month != today.month:
+        page.get_by_role("link", name="Next month").click()
+    screenshot(page, "portal-calendar")
+
+    assert patient.diary_days.count() == 10
+    assert patient.diary_days.filter(headache=True).count() == 2
+    assert patient.diary_days.get(day=today).doses.get().doses == 1
+
+    page.get_by_role("link", name="Home").click()
+    assert "Nothing missing" not in page.content()  # days 10–14 are still open
+    screenshot(page, "portal-home")
