@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run test install chromium db migrate seed lint fmt stop-db
+.PHONY: run test install chromium db migrate seed lint fmt stop-db backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,15 @@ test: install chromium
 	$(VENV)/bin/ruff check .
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# A timestamped pg_dump (custom format) of the database under var/backups (README "Backups").
+backup: install
+	$(DEV) $(PY) manage.py backup
+
+# Restore FILE into an empty database: the configured one, or DB=name (created if missing).
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/NAME.dump [DB=database]"; exit 2; }
+	$(DEV) $(PY) manage.py restore "$(FILE)" $(if $(DB),--database "$(DB)")
 
 # Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset).
 stop-db: install

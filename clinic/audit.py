@@ -9,6 +9,7 @@ import ipaddress
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.exceptions import ObjectDoesNotExist
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
@@ -88,15 +89,26 @@ def record_export(request, patient, what: str, **details) -> AuditEvent:
 
 
 def audited_patient_id(instance) -> int | None:
-    """The patient a clinical row belongs to: itself, its `patient`, or `audit_patient_id`.
+    """The patient a clinical row belongs to: itself, its `patient`, or its parent's patient.
 
-    A model whose patient is further away (a site of a session) defines `audit_patient_id`.
+    A row without a `patient` field (a site of a session, a dose of a diary day) takes the
+    patient of the first parent row that has one; a model can say it directly by defining
+    `audit_patient_id`.
     """
     if instance._meta.label == "patients.Patient":
         return instance.pk
     if hasattr(instance, "audit_patient_id"):
         return instance.audit_patient_id
-    return getattr(instance, "patient_id", None)
+    if hasattr(instance, "patient_id"):
+        return instance.patient_id
+    for field in instance._meta.concrete_fields:
+        if field.many_to_one and hasattr(field.related_model, "patient_id"):
+            try:
+                parent = getattr(instance, field.name)
+            except ObjectDoesNotExist:
+                return None
+            return parent.patient_id if parent is not None else None
+    return None
 
 
 def history_changes(history_row) -> dict:

@@ -7,7 +7,12 @@ from django.urls import reverse
 from clinic.models import AuditEvent
 from patients.models import Patient
 from patients.records import patient_save
-from tests.factories import ClinicalFlagFactory, PatientFactory, PriorPreventiveFactory
+from tests.factories import (
+    AdverseEventFactory,
+    ClinicalFlagFactory,
+    PatientFactory,
+    PriorPreventiveFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Action = AuditEvent.Action
@@ -92,6 +97,13 @@ def test_creating_a_record_keeps_its_values_and_deleting_keeps_what_was_lost(
     deleted = AuditEvent.objects.get(action=Action.DELETE)
     assert deleted.changes["name"] == ["Topiramate", None]
     assert deleted.patient_id == patient.pk
+
+
+def test_a_row_without_its_own_patient_is_filed_under_its_parents_patient():
+    adverse_event = AdverseEventFactory()  # belongs to a session, which belongs to the patient
+    event = AuditEvent.objects.get(object_type="treatments.adverseevent")
+    assert event.patient_id == adverse_event.session.patient_id
+    assert event.changes["kind"] == [None, "neck_pain"]
 
 
 def test_a_save_without_a_change_is_not_logged_as_a_change():

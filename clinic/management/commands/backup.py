@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from clinic.backup import BackupError, backup
+
+
+class Command(BaseCommand):
+    help = (
+        "Back up the clinic's database to a timestamped pg_dump file (custom format) under "
+        "var/backups, or --dir. Restore it with `manage.py restore FILE`."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", type=Path, default=settings.VAR_DIR / "backups")
+
+    def handle(self, *args, dir: Path, **options):
+        try:
+            path = backup(dir)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        size_mb = path.stat().st_size / 1_000_000
+        self.stdout.write(self.style.SUCCESS(f"Backed up to {path} ({size_mb:.1f} MB)."))
