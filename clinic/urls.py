@@ -19,6 +19,7 @@ urlpatterns = [
     path("patients/", include("treatments.urls")),
     path("portal/", include("diaries.urls")),
     path("patients/<int:patient_id>/diary/", include("diaries.staff_urls")),
+    path("", include("treatments.progress_urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -45,10 +45,5 @@ def diary_section(patient: Patient) -> ChartSection:
 def diary_sections(patient: Patient, role: Role) -> list[ChartSection]:
     sections = [portal_section(patient)]
     if role == Role.NEUROLOGIST:
-        sections += [
-            diary_section(patient),
-            ChartSection(
-                "Progress toward review", "diaries/chart_progress.html", anchor="progress"
-            ),
-        ]
+        sections.append(diary_section(patient))
     return sections

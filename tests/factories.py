@@ -125,3 +125,16 @@ class DiaryDayFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(PatientFactory)
     day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatments.Review"
+
+    patient = factory.SubFactory(PatientFactory)
+    reviewed_on = factory.LazyFunction(date.today)
+    midas = 12
+    hit6 = 58
+    suggested_verdict = "responding"
+    decision = "continue"
+    reviewed_by = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)

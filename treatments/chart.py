@@ -1,12 +1,14 @@
 """Treatment sections of the patient chart."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from clinic.roles import Role
 from patients.chart import ChartSection
 from patients.models import Patient
 from treatments.courses import next_due_on
 from treatments.models import AdverseEvent, InjectionSession
+from treatments.progress import patient_progress
 
 
 def sessions_context(patient: Patient, role: Role) -> dict:
@@ -40,4 +42,20 @@ def treatment_sections(patient: Patient, role: Role) -> list[ChartSection]:
             anchor="sessions",
         ),
         ChartSection("Appointments", "treatments/chart_appointments.html", anchor="appointments"),
+        *progress_sections(patient, role),
+    ]
+
+
+def progress_sections(patient: Patient, role: Role) -> list[ChartSection]:
+    """The suggested verdict and a link to the progress page (clinicians only)."""
+    if role != Role.NEUROLOGIST:
+        return []
+    progress = patient_progress(patient, timezone.localdate(), with_overuse=False)
+    return [
+        ChartSection(
+            "Progress toward review",
+            "treatments/chart_progress.html",
+            context={"progress": progress},
+            anchor="progress",
+        )
     ]

@@ -8,7 +8,7 @@ progress through `progress_for_patients` (many patients, a fixed number of queri
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db.models import Avg, Case, Count, IntegerField, Sum, Value, When
@@ -27,6 +27,7 @@ from diaries.models import DiaryDay, Severity
 from patients.models import Eligibility
 from treatments.courses import INTERVAL_DAYS
 from treatments.models import InjectionSession, Verdict
+from treatments.models.reviews import VERDICT_BADGE
 
 RESPONSE_PERCENT = 30
 RESPONDER_50_PERCENT = 50
@@ -39,6 +40,15 @@ SEVERITY_SCORE = {Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
 def per_28(count: int, days_logged: int) -> Fraction | None:
     """`count` per 28 logged days, exactly; None when nothing is logged."""
     return Fraction(count * MONTH_DAYS, days_logged) if days_logged else None
+
+
+def rounded(value: Fraction | float | Decimal | None) -> Decimal | None:
+    """One decimal, half up: how every page, letter, admin column and export shows a number."""
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def reduction_percent(baseline: Fraction | None, rate: Fraction | None) -> Fraction | None:
@@ -93,6 +103,20 @@ class Window:
             "acute_medication_days_per_28": per_28(self.counts.acute_medication_days, logged),
         }
 
+    def summary(self) -> dict:
+        """The window's measures rounded for display and export (DOMAIN.md §4: rules do not)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "days_logged": self.days_logged,
+            "days_in_window": self.days_in_window,
+            "coverage": rounded(Fraction(self.days_logged * 100, self.days_in_window)),
+            **{name: rounded(value) for name, value in self.rates().items()},
+            "mean_severity": rounded(self.mean_severity),
+            "headache_hours": rounded(self.headache_hours),
+            "reduction_percent": rounded(self.reduction),
+        }
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -132,6 +156,14 @@ class Progress:
     recent: list[DiaryCounts]  # the three 28-day windows ending the day before `as_of`
     verdict: Verdict = Verdict.AWAITING_BASELINE
     explanation: str = ""
+
+    @property
+    def verdict_label(self) -> str:
+        return Verdict(self.verdict).label
+
+    @property
+    def verdict_badge(self) -> str:
+        return VERDICT_BADGE[self.verdict]
 
     @property
     def complete_cycles(self) -> list[Window]:

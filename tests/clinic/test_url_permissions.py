@@ -18,6 +18,7 @@ from tests.factories import (
     InjectionSessionFactory,
     PatientMedicineFactory,
     PriorPreventiveFactory,
+    ReviewFactory,
 )
 
 NEURO = {Role.NEUROLOGIST}
@@ -102,6 +103,10 @@ URLS = [
     Url("diary:medicines", NEURO, {"patient_id": "patient"}),
     Url("diary:medicine_edit", NEURO, {"patient_id": "patient", "medicine_id": "medicine"}),
     Url("diary:invite", STAFF, {"patient_id": "patient"}, method="post"),
+    Url("progress:page", NEURO, {"patient_id": "patient"}),
+    Url("progress:review_add", NEURO, {"patient_id": "patient"}),
+    Url("progress:letter", NEURO, {"patient_id": "patient", "review_id": "review"}),
+    Url("progress:portal", PATIENT),
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",
@@ -143,6 +148,7 @@ def world(neurologist, front_desk, patient, other_patient):
         "event": AdverseEventFactory(session=session, serious=True).pk,
         "day": DiaryDayFactory(patient=patient, day=timezone.localdate()).pk,
         "medicine": PatientMedicineFactory(patient=patient).pk,
+        "review": ReviewFactory(patient=patient, reviewed_by=neurologist).pk,
     }
 
 

@@ -22,6 +22,18 @@ class Verdict(models.TextChoices):
     RESPONDING = "responding", "Responding"
 
 
+# Bootstrap badge class for each verdict, wherever a verdict is shown.
+VERDICT_BADGE = {
+    Verdict.AWAITING_BASELINE: "text-bg-secondary",
+    Verdict.AWAITING_CYCLE_2: "text-bg-secondary",
+    Verdict.INSUFFICIENT_DATA: "text-bg-warning",
+    Verdict.INADEQUATE_RESPONSE: "text-bg-danger",
+    Verdict.EPISODIC: "text-bg-info",
+    Verdict.RESPONDER_50: "text-bg-success",
+    Verdict.RESPONDING: "text-bg-success",
+}
+
+
 class Decision(models.TextChoices):
     CONTINUE = "continue", "Continue treatment"
     STOP = "stop", "Stop treatment"
