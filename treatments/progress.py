@@ -355,6 +355,7 @@ def progress_for_patients(
     recent_windows = {
         (patient_id, index): dates
         for patient_id in ids
+        if sessions[patient_id]
         for index, dates in enumerate(recent_dates(as_of))
     }
     measures = window_measures(windows)

@@ -227,7 +227,8 @@ class TestChart:
             ClinicalFlagFactory(patient=patient, kind=kind)
         # + the audit event of this view, and the access-log section
         # + diary sections: last invitation, diary counts, overuse windows, late/transcribed
-        with django_assert_max_num_queries(14):
+        # + progress section: sessions, reported baseline
+        with django_assert_max_num_queries(16):
             neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
 
 
