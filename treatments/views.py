@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required
 from patients.chart import patient_header
@@ -107,6 +108,7 @@ def session_form_page(request, patient, session: InjectionSession):
             return redirect("treatments:session_detail", patient.pk, saved.pk)
     protocol_sites = {site.pk: site for site in protocol.sites.all()}
     site_rows = [(protocol_sites.get(_int(f["protocol_site"].value())), f) for f in sites]
+    audit.record_view(request, patient, "session form")
     return render(
         request,
         "treatments/session_form.html",
@@ -186,6 +188,7 @@ def session_detail(request, patient_id: int, session_id: int):
     patient = staff_patient(request, patient_id)
     session = patient_session(patient, session_id)
     sites = list(session.sites.all())
+    audit.record_view(request, patient, "session")
     return render(
         request,
         "treatments/session_detail.html",
@@ -219,6 +222,7 @@ def session_sign_view(request, patient_id: int, session_id: int):
 def aftercare(request, patient_id: int, session_id: int):
     patient = staff_patient(request, patient_id)
     session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
+    audit.record_view(request, patient, "after-care sheet")
     return render(
         request,
         "treatments/aftercare.html",
@@ -248,6 +252,7 @@ def adverse_event_add(request, patient_id: int, session_id: int):
             else:
                 messages.success(request, f"Side effect recorded: {event}.")
             return redirect("patients:chart", patient.pk)
+    audit.record_view(request, patient, "side effect form")
     return render(
         request,
         "patients/clinical_form.html",
@@ -278,6 +283,7 @@ def quote(request, patient_id: int):
     patient = staff_patient(request, patient_id)
     latest = patient.sessions.order_by("-performed_on").first()
     prices = CostSettings.current()
+    audit.record_view(request, patient, "yearly quote")
     return render(
         request,
         "treatments/quote.html",

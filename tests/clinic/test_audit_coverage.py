@@ -1,0 +1,23 @@
+"""Every page about a patient leaves a trace: a GET that shows it records a view in the trail."""
+
+import pytest
+
+from clinic.models import AuditEvent
+from tests.clinic import test_url_permissions as matrix
+
+world = matrix.world  # the URL matrix's fixture: users of each role, a patient and their records
+URLS, resolve = matrix.URLS, matrix.resolve
+
+PATIENT_PAGES = [url for url in URLS if "patient_id" in url.kwargs and url.method == "get"]
+
+
+@pytest.mark.parametrize("url", PATIENT_PAGES, ids=lambda url: url.name)
+def test_opening_a_patient_page_records_who_viewed_which_patient(client, world, url):
+    role = sorted(url.roles)[0]
+    user = world["users"][role]
+    client.force_login(user)
+    response = client.get(resolve(url, world), follow=True)  # a day that exists redirects
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.VIEW, patient_id=world["patient"], user=user
+    ).exists(), f"{url.name} shows a patient's data without audit.record_view()"
