@@ -2,6 +2,7 @@
 
 import warnings
 from pathlib import Path
+from urllib.parse import quote
 
 LOCAL_DB_NAME = "clinic"
 
@@ -22,4 +23,6 @@ def local_database_url(data_dir: Path) -> str:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{LOCAL_DB_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {LOCAL_DB_NAME};")
-    return f"postgresql://postgres@/{LOCAL_DB_NAME}?host={data_dir}"
+    # The socket directory, percent-encoded, as the URL's host: Django then has it in HOST,
+    # where libpq tools (pg_dump for backups) find it too.
+    return f"postgresql://postgres@{quote(str(data_dir), safe='')}/{LOCAL_DB_NAME}"
