@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from clinic import audit
 from clinic.access_log import patient_events
@@ -11,6 +12,7 @@ from patients.access import patient_for_user
 from patients.chart import patient_header
 from patients.models import Patient
 from treatments.models import AdverseEvent
+from treatments.review_queue import queue_context
 
 EVENTS_PER_PAGE = 50
 
@@ -39,7 +41,11 @@ def neurologist_home(request):
     return render(
         request,
         "clinic/neurologist_home.html",
-        {"recent_patients": recent, "serious_events": serious},
+        {
+            "recent_patients": recent,
+            "serious_events": serious,
+            **queue_context(request.GET, timezone.localdate()),
+        },
     )
 
 
