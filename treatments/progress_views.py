@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, patient_required
 from patients.access import own_patient
@@ -49,6 +50,7 @@ def progress_context(patient, as_of) -> dict:
 @neurologist_required
 def progress_page(request, patient_id: int):
     patient = staff_patient(request, patient_id)
+    audit.record_view(request, patient, "progress")
     return render(
         request, "treatments/progress.html", progress_context(patient, timezone.localdate())
     )
@@ -68,6 +70,7 @@ def review_add(request, patient_id: int):
             messages.success(request, f"Review recorded: {review.get_decision_display()}.")
             return redirect("progress:page", patient.pk)
     context = progress_context(patient, timezone.localdate())
+    audit.record_view(request, patient, "review form")
     return render(request, "treatments/review_form.html", {**context, "form": form})
 
 
@@ -77,6 +80,7 @@ def review_letter(request, patient_id: int, review_id: int):
     review = get_object_or_404(patient.reviews.select_related("reviewed_by"), pk=review_id)
     eligibility = Eligibility.objects.filter(patient=patient).first()
     preventives = list(patient.prior_preventives.all())
+    audit.record_view(request, patient, "review letter")
     return render(
         request,
         "treatments/review_letter.html",
@@ -100,6 +104,7 @@ def portal_progress(request):
     patient = own_patient(request.user)
     progress = patient_progress(patient, timezone.localdate(), with_overuse=False)
     latest = progress.latest_complete_cycle
+    audit.record_view(request, patient, "portal progress")
     return render(
         request,
         "treatments/portal_progress.html",
