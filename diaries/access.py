@@ -39,9 +39,10 @@ class Diary:
 
     @property
     def links(self) -> dict[str, str]:
-        return {name: self.url(name) for name in ("calendar", "day_new", "medicines")} | {
-            "home": self.home_url
-        }
+        return {
+            name: self.url(name)
+            for name in ("calendar", "day_new", "medicines", "transfer", "report")
+        } | {"home": self.home_url}
 
     @property
     def home_url(self) -> str:

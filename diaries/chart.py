@@ -33,6 +33,8 @@ def diary_section(patient: Patient) -> ChartSection:
         ("Calendar", diary.url("calendar")),
         ("Transcribe a day", diary.url("day_new")),
         ("Medicines", diary.url("medicines")),
+        ("Import / export", diary.url("transfer")),
+        ("Printable report", diary.url("report")),
     ]
     return ChartSection(
         "Headache diary",

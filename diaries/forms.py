@@ -4,6 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 
 from clinic.forms import DateInput, StaffForm
+from clinic.uploads import validate_upload_size
 from diaries.entries import Dose
 from diaries.models import DiaryDay, PatientMedicine, Severity
 
@@ -131,7 +132,11 @@ class DateRangeForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Diary CSV file")
+    file = forms.FileField(
+        label="Diary CSV file",
+        validators=[validate_upload_size],
+        help_text="UTF-8 CSV with the header shown above, at most 10 MB.",
+    )
 
 
 class PortalAccountForm(UserCreationForm):

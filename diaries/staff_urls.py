@@ -11,5 +11,8 @@ urlpatterns = [
     path("days/<int:day_id>/", views.day_edit, name="day_edit"),
     path("medicines/", views.medicines, name="medicines"),
     path("medicines/<int:medicine_id>/", views.medicine_edit, name="medicine_edit"),
+    path("import-export/", views.transfer, name="transfer"),
+    path("export.csv", views.export, name="export"),
+    path("report/", views.report, name="report"),
     path("invite/", views.invite, name="invite"),
 ]

@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,9 +16,16 @@ from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
-from diaries.calendar import LEGEND, diary_months, month_start
+from diaries.calendar import LEGEND, diary_months, month_start, months_between
 from diaries.entries import diary_day_save, mark_headache_free, medicine_save, source_for
-from diaries.forms import DateRangeForm, DiaryDayForm, MedicineForm, PortalAccountForm
+from diaries.exchange import export_csv, import_csv
+from diaries.forms import (
+    DateRangeForm,
+    DiaryDayForm,
+    ImportForm,
+    MedicineForm,
+    PortalAccountForm,
+)
 from diaries.history import day_history
 from diaries.invitations import invitation_accept, invitation_send, usable_invitation
 from diaries.metrics import diary_summary, last_28_days
@@ -25,6 +34,7 @@ from patients.access import own_patient, patient_for_user
 from treatments.models import InjectionSession
 
 MISSING_DAYS_SHOWN = 14
+MAX_REPORT_MONTHS = 12
 
 
 def parse_date(text: str | None, default: date) -> date:
@@ -222,3 +232,78 @@ def accept_invitation(request, token: str):
         messages.success(request, "Your password is set. Welcome to your headache diary.")
         return redirect("portal:home")
     return render(request, "diaries/accept_invitation.html", {"form": form, "patient": patient})
+
+
+def default_range(diary: Diary, today: date) -> tuple[date, date]:
+    """From the first diary day (or four weeks ago) to today."""
+    first = diary.patient.diary_days.order_by("day").values_list("day", flat=True).first()
+    return min(first or today, today - timedelta(days=27)), today
+
+
+@diary_view
+def transfer(request, diary: Diary):
+    """Export a date range as CSV, or import a CSV file (all rows or none)."""
+    today = timezone.localdate()
+    start, end = default_range(diary, today)
+    export_form = DateRangeForm(initial={"start": start, "end": end})
+    import_form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and import_form.is_valid():
+        result = import_csv(diary.patient, import_form.cleaned_data["file"].read(), by=request.user)
+        if not result.errors:
+            messages.success(
+                request,
+                f"Imported {result.added} day{pluralize(result.added)}"
+                f" ({result.unchanged} already in the diary unchanged"
+                f", {result.medicines_added} medicine{pluralize(result.medicines_added)} added).",
+            )
+            return redirect(diary.url("transfer"))
+    audit.record_view(request, diary.patient, "diary import and export")
+    return render(
+        request,
+        "diaries/transfer.html",
+        diary.context(export_form=export_form, import_form=import_form, result=result),
+    )
+
+
+@diary_view
+def export(request, diary: Diary):
+    form = DateRangeForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid date range to export.")
+        return redirect(diary.url("transfer"))
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    response = HttpResponse(
+        export_csv(diary.patient, start, end), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"diary-{diary.patient.mrn}-{start}-{end}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    audit.record_export(request, diary.patient, "diary.csv", start=str(start), end=str(end))
+    return response
+
+
+@diary_view
+def report(request, diary: Diary):
+    """A printable report for any range: the summary and the month calendars."""
+    today = timezone.localdate()
+    start, end = default_range(diary, today)
+    form = DateRangeForm(request.GET or None, initial={"start": start, "end": end})
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], min(form.cleaned_data["end"], today)
+        start = min(start, end)
+    months = months_between(start, end)[-MAX_REPORT_MONTHS:]
+    start = max(start, months[0])
+    audit.record_view(request, diary.patient, "diary report")
+    return render(
+        request,
+        "diaries/report.html",
+        diary.context(
+            form=form,
+            start=start,
+            end=end,
+            summary=diary_summary(diary.patient, start, end),
+            months=diary_months(diary, months, today),
+            legend=LEGEND,
+            today=today,
+        ),
+    )

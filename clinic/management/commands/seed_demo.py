@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from clinic.demo_accounts import DEMO_PASSWORD, DEMO_PATIENT_USERNAME, DEMO_STAFF, demo_staff
 from clinic.roles import Role
+from diaries.demo import seed_diaries
 from patients.demo import seed_patients
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         staff = demo_staff()
         seeded = seed_patients(count=patients, neurologists=staff[Role.NEUROLOGIST], today=today)
+        seed_diaries(patients=seeded, today=today)  # after sessions: baselines align to them
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(seeded)} patients."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_STAFF:

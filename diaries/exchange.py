@@ -1,0 +1,289 @@
+"""The diary CSV format, for patients switching from paper or another app and clinics migrating.
+
+    date,headache,severity,hours,one_sided,…,medications,relief,missed_work,…,note
+
+Dates are ISO, booleans `yes`/`no`, severity `none|mild|moderate|severe`, medications
+`name:class:doses` joined by `;`. Import checks every row before saving any; rows identical to
+what the diary holds are skipped, so importing the same file twice changes nothing.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+
+from diaries.entries import Dose, diary_day_save
+from diaries.models import (
+    DiaryDay,
+    MedicineClass,
+    PatientMedicine,
+    Relief,
+    Severity,
+    Source,
+    medicine_name_validator,
+)
+from patients.models import Patient
+
+BOOLEAN_COLUMNS = [*DiaryDay.FEATURES, *DiaryDay.IMPACTS]
+HEADER = [
+    "date",
+    "headache",
+    "severity",
+    "hours",
+    *DiaryDay.FEATURES,
+    "medications",
+    "relief",
+    *DiaryDay.IMPACTS,
+    "note",
+]
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _hours(value) -> str:
+    return "" if value is None else f"{Decimal(value).normalize():f}"
+
+
+def csv_row(entry: DiaryDay, doses: list[Dose]) -> list[str]:
+    """One day in the exchange format (also how an imported row is compared with the diary)."""
+    medications = ";".join(
+        f"{dose.medicine.name}:{dose.medicine.medicine_class}:{dose.doses}"
+        for dose in sorted(doses, key=lambda dose: dose.medicine.name.lower())
+    )
+    return [
+        entry.day.isoformat(),
+        _yes_no(entry.headache),
+        entry.severity,
+        _hours(entry.hours),
+        *[_yes_no(getattr(entry, name)) for name in DiaryDay.FEATURES],
+        medications,
+        entry.relief,
+        *[_yes_no(getattr(entry, name)) for name in DiaryDay.IMPACTS],
+        entry.note,
+    ]
+
+
+def _saved_doses(entry: DiaryDay) -> list[Dose]:
+    return [Dose(dose.medicine, dose.doses) for dose in entry.doses.all()]
+
+
+def export_csv(patient: Patient, start: date, end: date) -> str:
+    """The patient's diary from `start` to `end` (both included) as CSV text."""
+    days = patient.diary_days.filter(day__range=(start, end)).prefetch_related("doses__medicine")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for entry in days.order_by("day"):
+        writer.writerow(csv_row(entry, _saved_doses(entry)))
+    return out.getvalue()
+
+
+@dataclass
+class ImportResult:
+    errors: list[str] = field(default_factory=list)
+    added: int = 0
+    unchanged: int = 0
+    medicines_added: int = 0
+
+
+class RowError(Exception):
+    pass
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    entry: DiaryDay
+    medications: list[tuple[str, str, int]]  # (name, class, doses)
+
+
+def decode(data: bytes) -> str:
+    if len(data) > settings.MAX_UPLOAD_SIZE:
+        raise ValidationError(
+            f"The file is larger than {filesizeformat(settings.MAX_UPLOAD_SIZE)}. "
+            "Split it into smaller files."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
+        ) from error
+
+
+def _boolean(value: str, column: str, blank_is_no: bool = True) -> bool:
+    value = value.strip().lower()
+    if value == "yes":
+        return True
+    if value == "no" or (value == "" and blank_is_no):
+        return False
+    raise RowError(f"{column} must be yes or no, not '{value}'")
+
+
+def _choice(value: str, column: str, choices, blank: str | None = None) -> str:
+    value = value.strip().lower()
+    if value == "" and blank is not None:
+        return blank
+    if value not in choices.values:
+        raise RowError(f"{column} must be one of {', '.join(choices.values)}, not '{value}'")
+    return value
+
+
+def _medications(text: str) -> list[tuple[str, str, int]]:
+    medications, names = [], set()
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        parts = item.split(":")
+        if len(parts) != 3:
+            raise RowError(f"medication '{item}' must be name:class:doses")
+        name, medicine_class, doses = (part.strip() for part in parts)
+        if not name:
+            raise RowError(f"medication '{item}' has no name")
+        if medicine_class.lower() not in MedicineClass.values:
+            raise RowError(
+                f"unknown medicine class '{medicine_class}' (use {', '.join(MedicineClass.values)})"
+            )
+        if not doses.isdigit() or not 1 <= int(doses) <= 20:
+            raise RowError(f"doses of {name} must be a whole number from 1 to 20")
+        if name.lower() in names:
+            raise RowError(f"{name} is listed twice")
+        names.add(name.lower())
+        medications.append((name, medicine_class.lower(), int(doses)))
+    return medications
+
+
+def _parse_row(patient: Patient, values: dict[str, str]) -> tuple[DiaryDay, list]:
+    try:
+        day = date.fromisoformat(values["date"].strip())
+    except ValueError as error:
+        raise RowError(f"date '{values['date']}' is not a date like 2026-01-31") from error
+    headache = _boolean(values["headache"], "headache", blank_is_no=False)
+    severity = _choice(values["severity"], "severity", Severity, blank=Severity.NONE)
+    hours_text = values["hours"].strip()
+    try:
+        hours = Decimal(hours_text) if hours_text else None
+    except InvalidOperation as error:
+        raise RowError(f"hours '{hours_text}' is not a number") from error
+    entry = DiaryDay(
+        patient=patient,
+        day=day,
+        headache=headache,
+        severity=severity,
+        hours=hours,
+        relief=_choice(values["relief"], "relief", Relief, blank=""),
+        note=values["note"],
+        **{name: _boolean(values[name], name) for name in BOOLEAN_COLUMNS},
+    )
+    return entry, _medications(values["medications"])
+
+
+def parse_csv(patient: Patient, text: str) -> tuple[list[ParsedRow], list[str]]:
+    """Every row checked on its own: (rows, errors as 'Line N: reason')."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        return [], ["The file is empty."]
+    if [column.strip().lower() for column in header] != HEADER:
+        return [], [f"Line 1: the header must be exactly: {','.join(HEADER)}"]
+    rows, errors, seen = [], [], {}
+    line = reader.line_num
+    for values in reader:
+        start, line = line + 1, reader.line_num
+        if not any(value.strip() for value in values):
+            continue
+        try:
+            if len(values) != len(HEADER):
+                raise RowError(f"expected {len(HEADER)} columns, found {len(values)}")
+            entry, medications = _parse_row(patient, dict(zip(HEADER, values, strict=True)))
+            if entry.day in seen:
+                raise RowError(f"{entry.day} is also on line {seen[entry.day]}")
+            seen[entry.day] = start
+            entry.full_clean(exclude=["entered_by"], validate_constraints=False)
+        except RowError as error:
+            errors.append(f"Line {start}: {error}.")
+        except ValidationError as error:
+            errors.append(f"Line {start}: {' '.join(error.messages)}")
+        else:
+            rows.append(ParsedRow(start, entry, medications))
+    return rows, errors
+
+
+def _check_medicines(rows: list[ParsedRow], known: dict[str, PatientMedicine]) -> list[str]:
+    errors = []
+    for row in rows:
+        for name, medicine_class, _ in row.medications:
+            medicine = known.get(name.lower())
+            if medicine and medicine.medicine_class != medicine_class:
+                errors.append(
+                    f"Line {row.line}: {medicine.name} is on the medicine list as "
+                    f"{medicine.medicine_class}, not {medicine_class}."
+                )
+            try:
+                medicine_name_validator(name)
+            except ValidationError as error:
+                errors.append(f"Line {row.line}: {' '.join(error.messages)}")
+    return errors
+
+
+def _doses(row: ParsedRow, known: dict[str, PatientMedicine]) -> list[Dose]:
+    return [Dose(known[name.lower()], doses) for name, _, doses in row.medications]
+
+
+def import_csv(patient: Patient, data: bytes, *, by=None) -> ImportResult:
+    """Check every row, then save all of them or none. Identical days already in the diary
+    are skipped; a day entered differently is an error (nothing is overwritten)."""
+    result = ImportResult()
+    try:
+        text = decode(data)
+    except ValidationError as error:
+        result.errors = error.messages
+        return result
+    rows, result.errors = parse_csv(patient, text)
+    known = {m.name.lower(): m for m in patient.medicines.all()}
+    result.errors += _check_medicines(rows, known)
+    existing = {
+        entry.day: entry
+        for entry in patient.diary_days.filter(
+            day__in=[row.entry.day for row in rows]
+        ).prefetch_related("doses__medicine")
+    }
+    new_rows = []
+    for row in rows:
+        saved = existing.get(row.entry.day)
+        if saved is None:
+            new_rows.append(row)
+            continue
+        planned = [
+            Dose(known.get(name.lower()) or PatientMedicine(name=name, medicine_class=cls), n)
+            for name, cls, n in row.medications
+        ]
+        if csv_row(saved, _saved_doses(saved)) == csv_row(row.entry, planned):
+            result.unchanged += 1
+        else:
+            result.errors.append(
+                f"Line {row.line}: {row.entry.day} is already in the diary with different "
+                "answers. Change it on the calendar, or remove this line."
+            )
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for row in new_rows:
+            for name, medicine_class, _ in row.medications:
+                if name.lower() not in known:
+                    medicine = PatientMedicine(
+                        patient=patient, name=name, medicine_class=medicine_class
+                    )
+                    medicine.full_clean()
+                    medicine.save()
+                    known[name.lower()] = medicine
+                    result.medicines_added += 1
+            diary_day_save(entry=row.entry, doses=_doses(row, known), by=by, source=Source.IMPORTED)
+            result.added += 1
+    return result
