@@ -9,8 +9,8 @@ CHART_PREVIEW = 10
 
 
 def patient_events(patient: Patient):
-    """Newest first; served by the (patient, time) index."""
-    return AuditEvent.objects.filter(patient_id=patient.pk).order_by("-at", "-id")
+    """Newest first; served by the (patient, id) index."""
+    return AuditEvent.objects.filter(patient_id=patient.pk).order_by("-id")
 
 
 def access_log_sections(patient: Patient, role: Role) -> list[ChartSection]:

@@ -48,6 +48,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # covered by the composite indexes below
         related_name="+",
     )
     username = models.CharField(max_length=150, blank=True)
@@ -58,6 +59,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # covered by the composite indexes below
         related_name="+",
     )
     action = models.CharField(max_length=10, choices=Action)
@@ -76,10 +78,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         verbose_name = "audit event"
-        ordering = ["-at", "-id"]
+        # Newest first by id: rows are appended in time order, and the id indexes keep every
+        # list (a patient's, a user's, everyone's) a plain index scan at millions of rows.
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["patient", "-at"], name="audit_patient_time_idx"),
-            models.Index(fields=["user", "-at"], name="audit_user_time_idx"),
+            models.Index(fields=["patient", "-id"], name="audit_patient_recent_idx"),
+            models.Index(fields=["user", "-id"], name="audit_user_recent_idx"),
             # Rows arrive in time order, so a BRIN index on time is tiny and fast for ranges.
             BrinIndex(fields=["at"], name="audit_time_brin"),
         ]
