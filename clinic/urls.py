@@ -20,6 +20,7 @@ urlpatterns = [
     path("portal/", include("diaries.urls")),
     path("patients/<int:patient_id>/diary/", include("diaries.staff_urls")),
     path("", include("treatments.progress_urls")),
+    path("schedule/", include("treatments.urls_scheduling")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -13,6 +13,7 @@ from patients.chart import patient_header
 from patients.models import Patient
 from treatments.models import AdverseEvent
 from treatments.review_queue import queue_context
+from treatments.worklists import front_desk_worklists
 
 EVENTS_PER_PAGE = 50
 
@@ -52,7 +53,12 @@ def neurologist_home(request):
 @front_desk_required
 def front_desk_home(request):
     referred = Patient.objects.filter(status=Patient.Status.REFERRED).order_by("registered_on")[:20]
-    return render(request, "clinic/front_desk_home.html", {"referred": referred})
+    today = timezone.localdate()
+    return render(
+        request,
+        "clinic/front_desk_home.html",
+        {"referred": referred, "lists": front_desk_worklists(today), "today": today},
+    )
 
 
 def healthz(request):

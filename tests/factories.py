@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from clinic.roles import GROUP_NAMES, Role
 from patients.models import ClinicalFlag, Patient, PriorPreventive
@@ -138,3 +139,30 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     suggested_verdict = "responding"
     decision = "continue"
     reviewed_by = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)
+
+
+class ClinicianClinicFactory(factory.django.DjangoModelFactory):
+    """A weekly injection clinic: Tuesdays 09:00–12:00 in 20-minute slots unless told."""
+
+    class Meta:
+        model = "treatments.ClinicianClinic"
+
+    clinician = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)
+    weekday = 1
+    starts_at = time(9, 0)
+    ends_at = time(12, 0)
+    slot_minutes = 20
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An injection appointment, saved as is (no calendar checks: use it for any date)."""
+
+    class Meta:
+        model = "treatments.Appointment"
+
+    patient = factory.SubFactory(PatientFactory)
+    clinician = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=20))
+    booked_by = factory.SelfAttribute("clinician")
+    status_changed_by = factory.SelfAttribute("clinician")

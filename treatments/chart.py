@@ -6,6 +6,7 @@ from django.utils import timezone
 from clinic.roles import Role
 from patients.chart import ChartSection
 from patients.models import Patient
+from treatments.agenda import patient_appointments
 from treatments.courses import next_due_on
 from treatments.models import AdverseEvent, InjectionSession
 from treatments.progress import patient_progress
@@ -41,7 +42,12 @@ def treatment_sections(patient: Patient, role: Role) -> list[ChartSection]:
             context=sessions_context(patient, role),
             anchor="sessions",
         ),
-        ChartSection("Appointments", "treatments/chart_appointments.html", anchor="appointments"),
+        ChartSection(
+            "Appointments",
+            "treatments/chart_appointments.html",
+            context=patient_appointments(patient),
+            anchor="appointments",
+        ),
         *progress_sections(patient, role),
     ]
 

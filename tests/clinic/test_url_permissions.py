@@ -13,6 +13,7 @@ from django.utils import timezone
 from clinic.roles import Role
 from tests.factories import (
     AdverseEventFactory,
+    AppointmentFactory,
     ClinicalFlagFactory,
     DiaryDayFactory,
     InjectionSessionFactory,
@@ -33,6 +34,7 @@ NOT_CHECKED |= {  # password reset by email: public by design
     "password_reset_complete",
 }
 NOT_CHECKED |= {"portal:accept_invitation"}  # public: the emailed one-time link (own tests)
+NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatments/test_feeds.py
 
 
 @dataclass
@@ -113,6 +115,22 @@ URLS = [
     Url("progress:review_add", NEURO, {"patient_id": "patient"}),
     Url("progress:letter", NEURO, {"patient_id": "patient", "review_id": "review"}),
     Url("progress:portal", PATIENT),
+    Url("schedule:day", STAFF),
+    Url("schedule:week", STAFF),
+    Url("schedule:day_list", STAFF),
+    Url("schedule:arrivals", STAFF),
+    Url("schedule:feed_settings", NEURO),
+    Url("schedule:book_next", STAFF, {"patient_id": "patient"}),
+    Url("schedule:book", STAFF, {"patient_id": "patient"}),
+    Url("schedule:patient_ics", STAFF | PATIENT, {"patient_id": "patient"}),
+    Url("schedule:appointment", STAFF, {"patient_id": "patient", "appointment_id": "appointment"}),
+    Url(
+        "schedule:status",
+        STAFF,
+        {"patient_id": "patient", "appointment_id": "appointment"},
+        method="post",
+    ),
+    Url("schedule:undo", STAFF, {"patient_id": "patient", "appointment_id": "appointment"}, "post"),
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",
@@ -155,6 +173,7 @@ def world(neurologist, front_desk, patient, other_patient):
         "day": DiaryDayFactory(patient=patient, day=timezone.localdate()).pk,
         "medicine": PatientMedicineFactory(patient=patient).pk,
         "review": ReviewFactory(patient=patient, reviewed_by=neurologist).pk,
+        "appointment": AppointmentFactory(patient=patient, clinician=neurologist).pk,
     }
 
 

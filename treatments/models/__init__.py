@@ -3,6 +3,16 @@
 from treatments.models.costs import CostSettings
 from treatments.models.protocols import MuscleGroup, Protocol, ProtocolAddition, ProtocolSite, Side
 from treatments.models.reviews import Decision, Review, Verdict
+from treatments.models.scheduling import (
+    Appointment,
+    CalendarFeed,
+    ClinicianClinic,
+    ClinicianLeave,
+    Closure,
+    OpeningHours,
+    Reminder,
+    Weekday,
+)
 from treatments.models.sessions import (
     AdverseEvent,
     InjectedSite,
@@ -12,16 +22,24 @@ from treatments.models.sessions import (
 
 __all__ = [
     "AdverseEvent",
+    "Appointment",
+    "CalendarFeed",
+    "ClinicianClinic",
+    "ClinicianLeave",
+    "Closure",
     "CostSettings",
     "Decision",
     "InjectedSite",
     "InjectionSession",
     "MuscleGroup",
+    "OpeningHours",
     "Protocol",
     "ProtocolAddition",
     "ProtocolSite",
+    "Reminder",
     "Review",
     "SessionAmendment",
     "Side",
     "Verdict",
+    "Weekday",
 ]

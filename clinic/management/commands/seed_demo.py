@@ -5,6 +5,7 @@ from clinic.demo_accounts import DEMO_PASSWORD, DEMO_PATIENT_USERNAME, DEMO_STAF
 from clinic.roles import Role
 from diaries.demo import seed_diaries
 from patients.demo import seed_patients
+from treatments.demo_schedule import seed_schedule
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         staff = demo_staff()
         seeded = seed_patients(count=patients, neurologists=staff[Role.NEUROLOGIST], today=today)
         seed_diaries(patients=seeded, today=today)  # after sessions: baselines align to them
+        seed_schedule(neurologists=staff[Role.NEUROLOGIST], today=today)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(seeded)} patients."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_STAFF:

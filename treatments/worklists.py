@@ -1,0 +1,97 @@
+"""Front desk's worklists: who needs booking, each list one SQL query (DOMAIN.md §1, §4)."""
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from django.db.models import DateField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+
+from patients.models import Patient
+from treatments.calendar import local_datetime
+from treatments.courses import INTERVAL_DAYS
+from treatments.due_dates import with_injection_due
+from treatments.models import Appointment, Reminder
+
+DUE_SOON_DAYS = 14
+REVIEW_AHEAD_DAYS = 28
+MISSED_LOOKBACK_DAYS = 90
+ROWS = 50  # per list; the page says when there are more
+Status = Appointment.Status
+Kind = Appointment.Kind
+UPCOMING = [Status.BOOKED, Status.ARRIVED]
+
+
+@dataclass
+class Worklists:
+    due_soon: list
+    overdue: list
+    not_rebooked: list
+    reviews_due: list
+    failed_reminders: list
+    rows: int = ROWS
+
+
+def _upcoming(kind: str, since):
+    return Exists(
+        Appointment.objects.filter(
+            patient=OuterRef("pk"), kind=kind, status__in=UPCOMING, starts_at__gte=since
+        )
+    )
+
+
+def patients_with_due_dates(today: date):
+    """Active patients who have had an injection, with `due_on` and whether one is booked."""
+    since = local_datetime(today, time.min)
+    return (
+        with_injection_due(Patient.objects.filter(status=Patient.Status.ACTIVE))
+        .filter(last_injection_on__isnull=False)
+        .annotate(
+            due_on=ExpressionWrapper(
+                F("last_injection_on") + Value(INTERVAL_DAYS), output_field=DateField()
+            ),
+            injection_booked=_upcoming(Kind.INJECTION, since),
+            review_booked=_upcoming(Kind.REVIEW, since),
+        )
+        .order_by("due_on", "family_name")
+    )
+
+
+def missed_not_rebooked(today: date):
+    """No-shows and cancellations of the last 90 days with nothing booked since."""
+    rebooked = Appointment.objects.filter(
+        patient=OuterRef("patient"), status__in=[*UPCOMING, Status.COMPLETED]
+    ).filter(
+        Q(starts_at__gt=OuterRef("starts_at")) | Q(created_at__gt=OuterRef("status_changed_at"))
+    )
+    since = local_datetime(today - timedelta(days=MISSED_LOOKBACK_DAYS), time.min)
+    return (
+        Appointment.objects.for_display()
+        .filter(status__in=[Status.NO_SHOW, Status.CANCELLED], starts_at__gte=since)
+        .filter(patient__status=Patient.Status.ACTIVE)
+        .exclude(Exists(rebooked))
+        .order_by("-starts_at")
+    )
+
+
+def front_desk_worklists(today: date) -> Worklists:
+    patients = patients_with_due_dates(today)
+    unbooked = patients.filter(injection_booked=False)
+    return Worklists(
+        due_soon=list(
+            unbooked.filter(due_on__range=(today, today + timedelta(days=DUE_SOON_DAYS)))[:ROWS]
+        ),
+        overdue=list(unbooked.filter(due_on__lt=today)[:ROWS]),
+        not_rebooked=list(missed_not_rebooked(today)[:ROWS]),
+        # The review comes after two or three cycles: at the third or fourth session.
+        reviews_due=list(
+            patients.filter(
+                session_count__in=[2, 3],
+                review_booked=False,
+                due_on__lte=today + timedelta(days=REVIEW_AHEAD_DAYS),
+            )[:ROWS]
+        ),
+        failed_reminders=list(
+            Reminder.objects.filter(status__in=[Reminder.Status.FAILED, Reminder.Status.GAVE_UP])
+            .select_related("appointment__patient")
+            .order_by("appointment__starts_at")[:ROWS]
+        ),
+    )
