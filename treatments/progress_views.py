@@ -69,6 +69,7 @@ def review_add(request, patient_id: int):
         else:
             messages.success(request, f"Review recorded: {review.get_decision_display()}.")
             return redirect("progress:page", patient.pk)
+    audit.record_view(request, patient, "review form")
     context = progress_context(patient, timezone.localdate())
     audit.record_view(request, patient, "review form")
     return render(request, "treatments/review_form.html", {**context, "form": form})
@@ -78,6 +79,7 @@ def review_add(request, patient_id: int):
 def review_letter(request, patient_id: int, review_id: int):
     patient = staff_patient(request, patient_id)
     review = get_object_or_404(patient.reviews.select_related("reviewed_by"), pk=review_id)
+    audit.record_view(request, patient, "review letter")
     eligibility = Eligibility.objects.filter(patient=patient).first()
     preventives = list(patient.prior_preventives.all())
     audit.record_view(request, patient, "review letter")
@@ -102,6 +104,7 @@ def review_letter(request, patient_id: int, review_id: int):
 @patient_required
 def portal_progress(request):
     patient = own_patient(request.user)
+    audit.record_view(request, patient, "portal progress")
     progress = patient_progress(patient, timezone.localdate(), with_overuse=False)
     latest = progress.latest_complete_cycle
     audit.record_view(request, patient, "portal progress")

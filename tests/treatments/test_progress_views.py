@@ -42,6 +42,8 @@ def test_the_page_shows_the_verdict_the_chart_and_every_window(neurologist_clien
     assert 'data-testid="level-reduction-30"' in html
     assert html.count('data-testid="window-row"') == 4
     assert "50.0%" in html  # cycle 2's reduction in the table
+    row = html.split('data-testid="window-row"')[3].split("</tr>")[0]  # cycle 2
+    assert row.count(">0.0<") == 3  # no migraine, acute-medication days or hours: 0.0, not "–"
 
 
 def test_an_insufficient_window_is_drawn_hatched_and_says_so(neurologist_client, responder):

@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from clinic import audit
 from patients.models import Patient
 from treatments.progress import progress_for_patients
 from treatments.progress_report import CSV_COLUMNS, patient_record, window_rows
@@ -38,6 +39,11 @@ class Command(BaseCommand):
         mrns = dict(patients.values_list("pk", "mrn"))
         progress = progress_for_patients(mrns, day, with_overuse=True)
         records = [patient_record(mrns[pk], progress[pk]) for pk in mrns]
+        audit.record(
+            action=audit.Action.EXPORT,
+            object_type="progress report",
+            changes={"format": format, "mrn": mrn or "", "as_of": day.isoformat()},
+        )
         if format == "json":
             self.stdout.write(json.dumps(records, indent=2))
             return
