@@ -20,6 +20,12 @@ class AgendaCell:
     closed: str = ""
 
     @property
+    def booked_percent(self) -> int:
+        """How full the clinic is, for the little bar in the week view."""
+        total = len(self.appointments) + len(self.free)
+        return round(100 * len(self.appointments) / total) if total else 0
+
+    @property
     def timeline(self) -> list:
         """Appointments and free slots together, in time order (for the day view)."""
         return sorted([*self.appointments, *self.free], key=lambda item: item.starts_at)

@@ -9,7 +9,7 @@ from patients.models import Patient
 from treatments.calendar import local_datetime
 from treatments.courses import INTERVAL_DAYS
 from treatments.due_dates import with_injection_due
-from treatments.models import Appointment, Reminder
+from treatments.models import Appointment, Reminder, Review
 
 DUE_SOON_DAYS = 14
 REVIEW_AHEAD_DAYS = 28
@@ -55,6 +55,15 @@ def patients_with_due_dates(today: date):
     )
 
 
+def reviewed_since_last_injection():
+    """The neurologist has recorded a review since the patient's last injection."""
+    return Exists(
+        Review.objects.filter(
+            patient=OuterRef("pk"), reviewed_on__gte=OuterRef("last_injection_on")
+        )
+    )
+
+
 def missed_not_rebooked(today: date):
     """No-shows and cancellations of the last 90 days with nothing booked since."""
     rebooked = Appointment.objects.filter(
@@ -87,7 +96,7 @@ def front_desk_worklists(today: date) -> Worklists:
                 session_count__in=[2, 3],
                 review_booked=False,
                 due_on__lte=today + timedelta(days=REVIEW_AHEAD_DAYS),
-            )[:ROWS]
+            ).exclude(reviewed_since_last_injection())[:ROWS]
         ),
         failed_reminders=list(
             Reminder.objects.filter(status__in=[Reminder.Status.FAILED, Reminder.Status.GAVE_UP])

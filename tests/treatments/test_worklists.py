@@ -4,7 +4,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import AppointmentFactory, InjectionSessionFactory, PatientFactory
+from tests.factories import (
+    AppointmentFactory,
+    InjectionSessionFactory,
+    PatientFactory,
+    ReviewFactory,
+)
 from treatments.models import Appointment
 from treatments.worklists import front_desk_worklists
 
@@ -71,6 +76,8 @@ def test_reviews_are_due_before_the_third_and_fourth_sessions():
     before_second = treated(80, sessions=1)
     review_booked = treated(80, sessions=2)
     AppointmentFactory(patient=review_booked, kind=Appointment.Kind.REVIEW)
+    already_reviewed = treated(80, sessions=2)
+    ReviewFactory(patient=already_reviewed, reviewed_on=timezone.localdate())
     reviews = front_desk_worklists(timezone.localdate()).reviews_due
     assert names(reviews) == {before_third.pk, before_fourth.pk}
     assert before_second.pk not in names(reviews)
