@@ -8,7 +8,6 @@ import django.utils.timezone
 import simple_history.models
 import treatments.models.scheduling
 from django.conf import settings
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
 
@@ -21,7 +20,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistExtension(),
         migrations.CreateModel(
             name='Appointment',
             fields=[
@@ -176,11 +174,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(treatments.models.scheduling.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('clinician', '=')], name='appointment_no_clinician_overlap', violation_error_message='That slot was just taken: the clinician is already booked at this time. Choose another slot.'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(treatments.models.scheduling.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), (treatments.models.scheduling.IdPoint('clinician'), '&&')], name='appointment_no_clinician_overlap', violation_error_message='That slot was just taken: the clinician is already booked at this time. Choose another slot.'),
         ),
         migrations.AddConstraint(
             model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(treatments.models.scheduling.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('patient', '=')], name='appointment_no_patient_overlap', violation_error_message='The patient already has an appointment at this time.'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(treatments.models.scheduling.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), (treatments.models.scheduling.IdPoint('patient'), '&&')], name='appointment_no_patient_overlap', violation_error_message='The patient already has an appointment at this time.'),
         ),
         migrations.AddConstraint(
             model_name='clinicianclinic',

@@ -4,7 +4,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import (
+    BigIntegerRangeField,
+    DateTimeRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -133,6 +138,19 @@ class TsTzRange(models.Func):
     output_field = DateTimeRangeField()
 
 
+class IdPoint(models.Func):
+    """int8range(id, id, '[]'): a one-value range, so that "same clinician" can be written as
+    ranges overlapping. GiST indexes ranges natively, so the no-overlap constraints need no
+    btree_gist extension (the embedded PostgreSQL of local development does not ship it)."""
+
+    function = "INT8RANGE"
+    output_field = BigIntegerRangeField()
+
+    def __init__(self, field: str, **extra):
+        bounds = RangeBoundary(inclusive_lower=True, inclusive_upper=True)
+        super().__init__(field, field, bounds, **extra)
+
+
 class AppointmentQuerySet(models.QuerySet):
     def live(self):
         """Appointments that hold their time: everything but cancelled ones."""
@@ -210,7 +228,7 @@ class Appointment(models.Model):
                 name="appointment_no_clinician_overlap",
                 expressions=[
                     (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                    ("clinician", RangeOperators.EQUAL),
+                    (IdPoint("clinician"), RangeOperators.OVERLAPS),
                 ],
                 condition=~Q(status="cancelled"),
                 violation_error_message="That slot was just taken: the clinician is already "
@@ -220,7 +238,7 @@ class Appointment(models.Model):
                 name="appointment_no_patient_overlap",
                 expressions=[
                     (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                    ("patient", RangeOperators.EQUAL),
+                    (IdPoint("patient"), RangeOperators.OVERLAPS),
                 ],
                 condition=~Q(status="cancelled"),
                 violation_error_message="The patient already has an appointment at this time.",
