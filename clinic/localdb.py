@@ -14,12 +14,12 @@ def local_database_url(data_dir: Path) -> str:
     `make stop-db` stops it.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (as under root); harmless here.
-        warnings.simplefilter("ignore")
-        import pgserver  # imported here: production never loads it
+    # platformdirs (used by pgserver, also at exit) warns when XDG_RUNTIME_DIR is unset, as
+    # under root; harmless here.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import pgserver  # imported here: production never loads it
 
-        server = pgserver.get_server(data_dir, cleanup_mode=None)
+    server = pgserver.get_server(data_dir, cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{LOCAL_DB_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {LOCAL_DB_NAME};")
