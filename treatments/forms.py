@@ -26,7 +26,9 @@ def neurologists():
 
 class ProtocolChoiceForm(forms.Form):
     protocol = forms.ModelChoiceField(
-        queryset=Protocol.objects.filter(is_active=True), empty_label=None
+        queryset=Protocol.objects.filter(is_active=True),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
 

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from treatments.courses import INTERVAL_DAYS
 from treatments.models import CostSettings, InjectionSession
+from treatments.models.protocols import format_units
 
 SESSIONS_PER_YEAR = Decimal(365) / INTERVAL_DAYS  # about 4.3 at 12-week intervals
 # Without a session yet, a quote assumes PREEMPT: 155 U from a 200 U vial.
@@ -55,13 +56,15 @@ def yearly_quote(latest: InjectionSession | None, prices: CostSettings) -> Quote
     sessions = SESSIONS_PER_YEAR.quantize(Decimal("0.01"))
     lines = [
         QuoteLine(
-            f"Botox units given ({given:g} U a session)", given * sessions, prices.price_per_unit
+            f"Botox units given ({format_units(given)} U a session)",
+            given * sessions,
+            prices.price_per_unit,
         ),
     ]
     if prices.bill_discarded_units and discarded:
         lines.append(
             QuoteLine(
-                f"Units discarded from the vial ({discarded:g} U a session)",
+                f"Units discarded from the vial ({format_units(discarded)} U a session)",
                 discarded * sessions,
                 prices.price_per_unit,
             )

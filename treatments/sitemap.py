@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from treatments.models.protocols import MapView
+from treatments.models.protocols import MapView, format_units
 
 # Follow-the-pain sites have no fixed place: they go to these spots, in order, per muscle group
 # and side (panel, x, y); muscle groups not listed here go to the back view's neck.
@@ -51,7 +51,9 @@ def site_map(sites) -> list[Panel]:
             spot = site.protocol_site
             view, x, y = spot.view, spot.x, spot.y
             kind = "skipped" if site.skipped else "given"
-            label = f"{spot.code}: " + ("skipped" if site.skipped else f"{site.units:g} U")
+            label = f"{spot.code}: " + (
+                "skipped" if site.skipped else f"{format_units(site.units)} U"
+            )
         else:
             key = (site.muscle_group, site.side)
             spots = ADDITION_SPOTS.get(key, [])
@@ -61,7 +63,7 @@ def site_map(sites) -> list[Panel]:
             kind = "extra"
             label = (
                 f"Follow-the-pain {site.get_muscle_group_display().lower()} {site.side}: "
-                f"{site.units:g} U"
+                f"{format_units(site.units)} U"
             )
         panels[view].marks.append(Mark(x, y, site.units, kind, label))
     return list(panels.values())

@@ -1,9 +1,13 @@
+from collections import Counter
+from itertools import pairwise
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from clinic.roles import Role
 from patients.models import Diagnosis, Patient, PriorPreventive
+from treatments.models import AdverseEvent, InjectedSite, InjectionSession
 
 pytestmark = pytest.mark.django_db
 
@@ -11,9 +15,11 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     call_command("seed_demo", patients=12)
     counts = (Patient.objects.count(), PriorPreventive.objects.count())
+    sessions = InjectionSession.objects.count()
     call_command("seed_demo", patients=12)
     output = capsys.readouterr().out
     assert (Patient.objects.count(), PriorPreventive.objects.count()) == counts == (12, counts[1])
+    assert InjectionSession.objects.count() == sessions > 0
     for username in ("dr.demo", "desk.demo", "patient.demo"):
         assert username in output
 
@@ -36,3 +42,25 @@ def test_demo_clinic_is_varied():
     assert Patient.objects.filter(flags__isnull=False).exists()
     assert Patient.objects.filter(primary_diagnosis=Diagnosis.CHRONIC_MIGRAINE).count() > 20
     assert Patient.objects.get(user__username="patient.demo").mrn == "DEMO00001"
+
+
+def test_demo_courses_are_varied_and_obey_the_rules():
+    call_command("seed_demo")
+    per_patient = Counter(InjectionSession.objects.values_list("patient", flat=True))
+    assert max(per_patient.values()) <= 8 and len(per_patient) < Patient.objects.count()
+    assert InjectedSite.objects.filter(protocol_site=None).exists()  # follow-the-pain
+    assert AdverseEvent.objects.filter(serious=True).count() == 1
+    assert AdverseEvent.objects.filter(serious=False).exists()
+    assert InjectionSession.objects.exclude(early_reason="").exists()
+    gaps = [
+        (later - earlier).days
+        for patient in per_patient
+        for earlier, later in pairwise(
+            InjectionSession.objects.filter(patient=patient)
+            .order_by("performed_on")
+            .values_list("performed_on", flat=True)
+        )
+    ]
+    assert min(gaps) < 84 < max(gaps)  # some early, some late
+    for session in InjectionSession.objects.all():
+        session.full_clean()  # every demo session passes the rules

@@ -176,7 +176,7 @@ class TestSigningAndAmending:
         assert session.lot_number == "D9999" and session.units_given == Decimal("157.5")
         assert amendment.amended_by == neurologist
         assert amendment.changes["Lot number"] == ["C1234C3", "D9999"]
-        assert amendment.changes["Total units"] == ["155.0 U", "157.5 U"]
+        assert amendment.changes["Total units"] == ["155 U", "157.5 U"]
         assert session.history.filter(lot_number="C1234C3").exists()  # the original is kept
         page = neurologist_client.get(
             reverse("treatments:session_detail", args=[patient.pk, session.pk])

@@ -13,6 +13,11 @@ from patients.models import Diagnosis
 UNIT_STEP = Decimal("2.5")
 
 
+def format_units(units: Decimal) -> str:
+    """Units as people write them: 5, 7.5, 200 (no trailing .0)."""
+    return f"{units.normalize():f}"
+
+
 class MuscleGroup(models.TextChoices):
     CORRUGATOR = "corrugator", "Corrugator"
     PROCERUS = "procerus", "Procerus"

@@ -297,6 +297,10 @@ class InjectedSite(models.Model):
     def follow_the_pain(self) -> bool:
         return self.protocol_site_id is None
 
+    @property
+    def audit_patient_id(self) -> int:
+        return self.session.patient_id
+
 
 class SessionAmendment(models.Model):
     """A correction made after signing: the original values stay here and in the history."""
@@ -416,6 +420,10 @@ class AdverseEvent(models.Model):
 
     def __str__(self):
         return self.description if self.kind == self.Kind.OTHER else self.get_kind_display()
+
+    @property
+    def audit_patient_id(self) -> int:
+        return self.session.patient_id
 
     @property
     def needs_acknowledgement(self) -> bool:

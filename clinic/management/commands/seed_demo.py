@@ -5,6 +5,7 @@ from clinic.demo_accounts import DEMO_PASSWORD, DEMO_PATIENT_USERNAME, DEMO_STAF
 from clinic.roles import Role
 from diaries.demo import seed_diaries
 from patients.demo import seed_patients
+from treatments.demo import seed_sessions
 from treatments.demo_schedule import seed_schedule
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         staff = demo_staff()
         seeded = seed_patients(count=patients, neurologists=staff[Role.NEUROLOGIST], today=today)
+        seed_sessions(patients=seeded, neurologists=staff[Role.NEUROLOGIST], today=today)
         seed_diaries(patients=seeded, today=today)  # after sessions: baselines align to them
         seed_schedule(neurologists=staff[Role.NEUROLOGIST], today=today)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(seeded)} patients."))

@@ -1,0 +1,11 @@
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    apps.get_model("treatments", "CostSettings").objects.get_or_create(pk=1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("treatments", "0002_preempt_protocol")]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
