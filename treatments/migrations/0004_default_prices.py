@@ -6,6 +6,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("treatments", "0002_preempt_protocol")]
+    dependencies = [("treatments", "0003_reviews")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
