@@ -70,12 +70,14 @@ def test_a_mild_event_raises_no_alert(front_desk_client, neurologist_client, pat
     ("overrides", "message"),
     [
         ({"kind": "other"}, "Describe the side effect"),
-        ({"onset_on": (date.today() + timedelta(days=2)).isoformat()}, "cannot be in the future"),
+        ({"onset_on": "in two days"}, "cannot be in the future"),
         ({"onset_on": "2000-01-01"}, "cannot start before"),
         ({"kind": "hiccups"}, "Select a valid choice"),
     ],
 )
 def test_bad_input_is_refused_with_a_message(front_desk_client, patient, overrides, message):
+    if overrides.get("onset_on") == "in two days":  # worked out at run time, not collection
+        overrides = {"onset_on": (date.today() + timedelta(days=2)).isoformat()}
     session = InjectionSessionFactory(patient=patient)
     response = front_desk_client.post(add_url(session), event_form(**overrides))
     assert response.status_code == 200

@@ -17,6 +17,18 @@ from treatments.protocols import preempt_protocol
 pytestmark = pytest.mark.django_db
 
 
+# Dates in parametrize are worked out when the test runs, not when pytest collects it
+# (a run that crosses midnight would otherwise test "tomorrow" on the day itself).
+TOMORROW, YESTERDAY = "tomorrow", "yesterday"
+OFFSETS = {TOMORROW: 1, YESTERDAY: -1}
+
+
+def on_day(value):
+    if isinstance(value, str) and value in OFFSETS:
+        return date.today() + timedelta(days=OFFSETS[value])
+    return value
+
+
 def new_url(patient):
     return reverse("treatments:session_new", args=[patient.pk])
 
@@ -79,11 +91,8 @@ class TestBadInput:
                 {"extras": [("temporalis", "left", "5")] * 3},
                 "3 follow-the-pain sites in Temporalis; at most 2 allowed",
             ),
-            ({"performed_on": date.today() + timedelta(days=1)}, "future date"),
-            (
-                {"lot_expiry": (date.today() - timedelta(days=1)).isoformat()},
-                "an expired vial must not be used",
-            ),
+            ({"performed_on": TOMORROW}, "future date"),
+            ({"lot_expiry": YESTERDAY}, "an expired vial must not be used"),
             ({"units": {"TRA-L1": "50"}}, "more than the 195 U allowed"),
             ({"vial_size": "100"}, "hold only 100 U"),
             ({"units": {"COR-L": "many"}}, "Enter a number"),
@@ -92,6 +101,7 @@ class TestBadInput:
     def test_is_refused_with_a_clear_message_and_nothing_saved(
         self, neurologist_client, neurologist, patient, kwargs, message
     ):
+        kwargs = {key: on_day(value) for key, value in kwargs.items()}
         response = post_session(neurologist_client, patient, neurologist, **kwargs)
         assert response.status_code == 200
         assert message in response.content.decode()
