@@ -6,6 +6,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("treatments", "0003_reviews")]
+    dependencies = [("treatments", "0004_scheduling")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
