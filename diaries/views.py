@@ -31,6 +31,7 @@ from diaries.invitations import invitation_accept, invitation_send, usable_invit
 from diaries.metrics import diary_summary, last_28_days
 from diaries.models import DiaryDay, earliest_diary_day
 from patients.access import own_patient, patient_for_user
+from treatments.agenda import upcoming_for_patient
 from treatments.models import InjectionSession
 
 MISSING_DAYS_SHOWN = 14
@@ -68,6 +69,7 @@ def portal_home(request):
             missing=missing,
             summary=diary_summary(patient, *last_28_days(today)),
             last_session=last_session.first(),
+            appointments=upcoming_for_patient(patient),
         ),
     )
 

@@ -97,3 +97,14 @@ def patient_appointments(patient, now=None) -> dict:
         "upcoming": [a for a in recent if a.ends_at >= now],
         "past": [a for a in reversed(recent) if a.ends_at < now],
     }
+
+
+def upcoming_for_patient(patient, now=None, limit: int = 5) -> list:
+    """The patient's next live appointments, for the portal (one query)."""
+    now = now or timezone.now()
+    return list(
+        patient.appointments.live()
+        .select_related("clinician")
+        .filter(ends_at__gte=now)
+        .order_by("starts_at")[:limit]
+    )

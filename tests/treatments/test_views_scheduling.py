@@ -212,3 +212,18 @@ def test_book_next_does_a_bounded_number_of_queries(
         response = front_desk_client.get(reverse("schedule:book_next", args=[patient.pk]))
     free_that_day = 9 - size
     assert len(dict(response.context["plan"].by_day)[tuesday]) == free_that_day
+
+
+def test_the_portal_home_lists_the_patients_upcoming_appointments(patient_client, patient):
+    booked = AppointmentFactory(patient=patient, starts_at=at(tuesday_after(), 9))
+    AppointmentFactory(
+        patient=patient,
+        starts_at=at(tuesday_after(weeks=2), 9),
+        status=Status.CANCELLED,
+        cancellation_reason="Moved away",
+    )
+    response = patient_client.get(reverse("portal:home"))
+    listed = response.context["appointments"]
+    assert listed == [booked]
+    assert f"{booked.starts_at:%A %-d %B %Y} at 09:00" in response.text
+    assert reverse("schedule:patient_ics", args=[patient.pk]) in response.text
