@@ -37,6 +37,8 @@ class TestLockout:
         response = log_in(client, "neuro", address="203.0.113.50")  # right password, new address
         assert response.status_code == 429
         assert "Too many failed logins" in response.content.decode()
+        text = " ".join(response.content.decode().split())
+        assert "Try again in 1 hour, or ask the clinic administrator" in text
         assert "_auth_user_id" not in client.session
 
     def test_an_address_is_locked_after_five_failures_whatever_the_username(

@@ -56,3 +56,21 @@ def test_a_patient_turns_on_two_factor_on_a_phone(phone_page, screenshot, patien
     page.get_by_role("button", name="Turn on two-factor").click()
     assert "Two-factor authentication is on" in page.locator(".alert-success").inner_text()
     assert violations == []
+
+
+def test_a_forgotten_password_and_a_lockout_read_clearly_on_a_phone(
+    phone_page, screenshot, patient, settings
+):
+    page = phone_page
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    page.get_by_label("Email").fill("someone@example.org")
+    page.get_by_role("button", name="Send the link").click()
+    assert "If an account uses that address" in page.get_by_test_id("reset-sent").inner_text()
+    screenshot(page, "password-reset-sent-phone")
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(page, patient.user.username, "not the password")
+    assert "Too many failed logins" in page.get_by_role("heading", level=1).inner_text()
+    assert "ask the clinic administrator" in page.get_by_test_id("locked-out").inner_text()
+    screenshot(page, "locked-out-phone")
