@@ -69,7 +69,6 @@ def review_add(request, patient_id: int):
         else:
             messages.success(request, f"Review recorded: {review.get_decision_display()}.")
             return redirect("progress:page", patient.pk)
-    audit.record_view(request, patient, "review form")
     context = progress_context(patient, timezone.localdate())
     audit.record_view(request, patient, "review form")
     return render(request, "treatments/review_form.html", {**context, "form": form})
@@ -82,7 +81,6 @@ def review_letter(request, patient_id: int, review_id: int):
     audit.record_view(request, patient, "review letter")
     eligibility = Eligibility.objects.filter(patient=patient).first()
     preventives = list(patient.prior_preventives.all())
-    audit.record_view(request, patient, "review letter")
     return render(
         request,
         "treatments/review_letter.html",
@@ -107,7 +105,6 @@ def portal_progress(request):
     audit.record_view(request, patient, "portal progress")
     progress = patient_progress(patient, timezone.localdate(), with_overuse=False)
     latest = progress.latest_complete_cycle
-    audit.record_view(request, patient, "portal progress")
     return render(
         request,
         "treatments/portal_progress.html",

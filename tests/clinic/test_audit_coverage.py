@@ -19,6 +19,8 @@ def test_opening_a_patient_page_records_who_viewed_which_patient(client, world, 
     response = client.get(resolve(url, world), follow=True)  # a day that exists redirects
     assert response.status_code == 200
     shown = [AuditEvent.Action.VIEW, AuditEvent.Action.EXPORT]  # a download is an export
-    assert AuditEvent.objects.filter(
+    recorded = AuditEvent.objects.filter(
         action__in=shown, patient_id=world["patient"], user=user
-    ).exists(), f"{url.name} shows a patient's data without audit.record_view()"
+    ).count()
+    assert recorded, f"{url.name} shows a patient's data without audit.record_view()"
+    assert recorded == 1, f"{url.name} records one visit {recorded} times"
