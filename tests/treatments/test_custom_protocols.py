@@ -32,7 +32,7 @@ def cluster_protocol() -> Protocol:
     return protocol
 
 
-def record(patient, protocol, day, injector, **fields):
+def record(patient, protocol, day, injector, form_token=None, **fields):
     session = InjectionSession(
         patient=patient,
         protocol=protocol,
@@ -44,7 +44,9 @@ def record(patient, protocol, day, injector, **fields):
         **fields,
     )
     sites = [SiteEntry(row["protocol_site"], row["units"]) for row in initial_sites(protocol)]
-    return session_record(session=session, sites=sites, additions=[], recorded_by=injector)
+    return session_record(
+        session=session, sites=sites, additions=[], recorded_by=injector, form_token=form_token
+    )
 
 
 def test_a_cluster_pattern_records_its_own_sites_and_units():
