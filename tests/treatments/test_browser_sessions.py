@@ -55,6 +55,13 @@ def test_neurologist_records_signs_and_amends_a_preempt_session(
     assert session.is_signed and session.lot_number == "C4321C4"
     screenshot(page, "session-amended")
 
+    page.emulate_media(media="print")  # the printout keeps the map and drops the buttons
+    expect(page.get_by_test_id("site-map")).to_be_visible()
+    expect(page.get_by_role("link", name="Amend")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.locator(".alert-success")).to_be_hidden()
+    screenshot(page, "session-printout")
+
 
 def test_the_site_map_fits_a_phone(phone_page, screenshot, neurologist, patient):
     from tests.factories import InjectionSessionFactory
