@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
+from treatments.progress_admin import ProgressColumnsMixin, VerdictFilter
 
 
 class PriorPreventiveInline(admin.TabularInline):
@@ -16,7 +17,7 @@ class ClinicalFlagInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(ProgressColumnsMixin, SimpleHistoryAdmin):
     list_display = [
         "mrn",
         "family_name",
@@ -25,8 +26,11 @@ class PatientAdmin(SimpleHistoryAdmin):
         "primary_diagnosis",
         "status",
         "registered_on",
+        "sessions",
+        "latest_reduction",
+        "verdict",
     ]
-    list_filter = ["status", "primary_diagnosis", "sex", "preferred_contact"]
+    list_filter = ["status", "primary_diagnosis", "sex", "preferred_contact", VerdictFilter]
     search_fields = ["mrn", "family_name", "given_name", "email", "phone"]
     date_hierarchy = "registered_on"
     autocomplete_fields = ["user", "consent_taken_by"]

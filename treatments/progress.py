@@ -369,7 +369,10 @@ def progress_for_patients(
         ]
         days = sessions[patient_id]
         if not days:
-            progress[patient_id] = Progress(patient_id, as_of, [], None, [], recent)
+            verdict, explanation = suggest_verdict(None, [], recent)
+            progress[patient_id] = Progress(
+                patient_id, as_of, [], None, [], recent, verdict, explanation
+            )
             continue
         key = (patient_id, 0)
         report = reported.get(patient_id, {})

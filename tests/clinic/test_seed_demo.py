@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from clinic.roles import Role
 from patients.models import Diagnosis, Patient, PriorPreventive
+from treatments.demo_progress import COURSES as PROGRESS_COURSES
 from treatments.models import AdverseEvent, InjectedSite, InjectionSession
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +19,9 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     sessions = InjectionSession.objects.count()
     call_command("seed_demo", patients=12)
     output = capsys.readouterr().out
-    assert (Patient.objects.count(), PriorPreventive.objects.count()) == counts == (12, counts[1])
     assert InjectionSession.objects.count() == sessions > 0
+    assert (Patient.objects.count(), PriorPreventive.objects.count()) == counts
+    assert counts[0] == 12 + len(PROGRESS_COURSES)
     for username in ("dr.demo", "desk.demo", "patient.demo"):
         assert username in output
 
@@ -37,7 +39,7 @@ def test_demo_logins_work_with_the_demo_password(rf, username, role):
 
 def test_demo_clinic_is_varied():
     call_command("seed_demo")
-    assert Patient.objects.count() == 40
+    assert Patient.objects.count() == 40 + len(PROGRESS_COURSES)
     assert Patient.objects.values("primary_diagnosis").distinct().count() >= 3
     assert Patient.objects.filter(flags__isnull=False).exists()
     assert Patient.objects.filter(primary_diagnosis=Diagnosis.CHRONIC_MIGRAINE).count() > 20

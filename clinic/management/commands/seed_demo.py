@@ -6,6 +6,7 @@ from clinic.roles import Role
 from diaries.demo import seed_diaries
 from patients.demo import seed_patients
 from treatments.demo import seed_sessions
+from treatments.demo_progress import seed_reviews
 from treatments.demo_schedule import seed_schedule
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         seed_sessions(patients=seeded, neurologists=staff[Role.NEUROLOGIST], today=today)
         seed_diaries(patients=seeded, today=today)  # after sessions: baselines align to them
         seed_schedule(neurologists=staff[Role.NEUROLOGIST], today=today)
+        seed_reviews(neurologists=staff[Role.NEUROLOGIST], today=today)  # one course per verdict
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(seeded)} patients."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_STAFF:
