@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 
 from patients.models import Patient
 from treatments.courses import with_latest_session
-from treatments.models import AdverseEvent, Decision, Review, Verdict
+from treatments.models import AdverseEvent, Appointment, Decision, Review, Verdict
 from treatments.progress import Progress, progress_for_patients, rounded
 
 NEAR_DAYS = 28
@@ -35,7 +35,9 @@ SORTS = {
 
 @dataclass(frozen=True)
 class QueueEntry:
-    patient: Patient  # annotated with last_session_on, next_due_on, session_count, serious_events
+    # annotated with last_session_on, next_due_on, session_count, serious_events and
+    # next_appointment_at
+    patient: Patient
     progress: Progress
 
     @property
@@ -69,11 +71,18 @@ def queue_patients(today: date):
         .annotate(total=Count("pk"))
         .values("total")
     )
+    next_appointment = (
+        Appointment.objects.live()
+        .filter(patient=OuterRef("pk"), starts_at__date__gte=today)
+        .order_by("starts_at")
+        .values("starts_at")
+    )
     return (
         with_latest_session(Patient.objects.exclude(status=Patient.Status.DISCHARGED))
         .annotate(
             last_review_on=Subquery(last_review.values("reviewed_on")[:1]),
             last_decision=Subquery(last_review.values("decision")[:1]),
+            next_appointment_at=Subquery(next_appointment[:1]),
             serious_events=Coalesce(Subquery(serious, output_field=IntegerField()), Value(0)),
         )
         .filter(session_count__gte=2)

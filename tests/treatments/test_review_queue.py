@@ -1,13 +1,13 @@
 """The review queue on the neurologist home: who is in it, what it shows, and its query count."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 
 import pytest
 from django.urls import reverse
 
 from patients.models import Patient
-from tests.factories import AdverseEventFactory, PatientFactory, ReviewFactory
+from tests.factories import AdverseEventFactory, AppointmentFactory, PatientFactory, ReviewFactory
 from tests.treatments.progress_helpers import (
     BASELINE_START,
     S1,
@@ -61,12 +61,21 @@ def test_the_queue_shows_rates_reduction_verdict_and_serious_side_effects(neurol
     patient = PatientFactory(given_name="Queenie", family_name="Queue")
     responding_course(patient)  # baseline 24, cycle 2 at 12/28: 50% fewer
     AdverseEventFactory(session=patient.sessions.get(number=2), kind="dysphagia", serious=True)
+    booked = datetime.combine(TODAY + timedelta(days=60), time(10)).astimezone()
+    AppointmentFactory(patient=patient, starts_at=booked)
+    AppointmentFactory(
+        patient=patient,
+        starts_at=booked - timedelta(days=7),
+        status="cancelled",
+        cancellation_reason="Patient unwell",
+    )
     html = neurologist_client.get(reverse("neurologist_home")).content.decode()
     row = html[html.index('data-testid="queue-row"') :]
     row = row[: row.index("</tr>")]
     for shown in ("Queenie Queue", "24.0", "12.0", "50.0%", "100.0%", "50% responder", ">1<"):
         assert shown in row
-    assert (S3 + timedelta(days=84)).strftime("%-d %b %Y") in row
+    assert booked.strftime("%-d %b %Y") in row  # the next live appointment, not the cancelled one
+    assert "session due " + (S3 + timedelta(days=84)).strftime("%-d %b %Y") in row
 
 
 def test_the_queue_filters_by_verdict_and_sorts(neurologist_client):
