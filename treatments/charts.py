@@ -1,13 +1,15 @@
-"""SVG geometry for the progress chart: headache days per 28 for the baseline and each cycle.
+"""SVG geometry for the progress page: the headache-days bar chart and the severity heat map.
 
-The template (`treatments/partials/progress_chart.html`) draws what `headache_chart` returns;
-no numbers are computed in the template.
+Templates (`treatments/partials/progress_chart.html`, `…/heatmap.html`) draw what these
+return; no numbers are computed in templates.
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from fractions import Fraction
 
 from diaries.metrics import MONTH_DAYS
+from diaries.models import DiaryDay, Severity
 from treatments.progress import RESPONDER_50_PERCENT, RESPONSE_PERCENT, Progress, rounded
 
 WIDTH, HEIGHT = 640, 280
@@ -118,4 +120,69 @@ def headache_chart(progress: Progress) -> BarChart | None:
         lines=lines,
         ticks=[Tick(_y(value), str(value)) for value in Y_TICKS],
         description=f"Headache days per 28 days: {described}.",
+    )
+
+
+# -- 12-month calendar heat map of severity ---------------------------------------------------
+
+CELL, GAP, HEAT_TOP, HEAT_LEFT = 11, 2, 16, 28
+WEEKDAY_LABELS = [(0, "Mon"), (2, "Wed"), (4, "Fri")]
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    x: int
+    y: int
+    kind: str  # "unknown" (not logged), "none", "mild", "moderate" or "severe"
+    title: str
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    at: int  # x for months, y for weekdays
+    label: str
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    cells: list[HeatCell]
+    months: list[AxisLabel]
+    weekdays: list[AxisLabel]
+    width: int
+    height: int
+    size: int = CELL
+
+
+def severity_heatmap(patient_id: int, as_of: date) -> HeatMap:
+    """One square per day for the 52 weeks ending `as_of`, coloured by the day's worst pain."""
+    start = as_of - timedelta(days=7 * 52 + as_of.weekday())  # a Monday
+    logged = dict(
+        DiaryDay.objects.filter(patient_id=patient_id, day__range=(start, as_of)).values_list(
+            "day", "severity"
+        )
+    )
+    cells, months = [], []
+    for offset in range((as_of - start).days + 1):
+        day = start + timedelta(days=offset)
+        week, weekday = divmod(offset, 7)
+        x = HEAT_LEFT + week * (CELL + GAP)
+        kind = logged.get(day, "unknown")
+        label = "not logged" if kind == "unknown" else Severity(kind).label.lower()
+        if kind == Severity.NONE:
+            label = "no headache"
+        cells.append(
+            HeatCell(x, HEAT_TOP + weekday * (CELL + GAP), kind, f"{day:%-d %b %Y}: {label}")
+        )
+        if day.day == 1 or (offset == 0 and day.day <= 14):  # no overlapping labels
+            months.append(AxisLabel(x, f"{day:%b}"))
+    weeks = (as_of - start).days // 7 + 1
+    return HeatMap(
+        cells=cells,
+        months=months,
+        weekdays=[
+            AxisLabel(HEAT_TOP + row * (CELL + GAP) + CELL - 2, name)
+            for row, name in WEEKDAY_LABELS
+        ],
+        width=HEAT_LEFT + weeks * (CELL + GAP),
+        height=HEAT_TOP + 7 * (CELL + GAP),
     )

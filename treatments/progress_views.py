@@ -14,7 +14,7 @@ from patients.chart import patient_header
 from patients.eligibility import assess_nice
 from patients.models import Eligibility
 from patients.views import staff_patient
-from treatments.charts import headache_chart
+from treatments.charts import headache_chart, severity_heatmap
 from treatments.models import AdverseEvent, InjectionSession, Review
 from treatments.models.reviews import SUGGESTED_DECISION
 from treatments.progress import Progress, patient_progress, rounded
@@ -40,6 +40,7 @@ def progress_context(patient, as_of) -> dict:
         **patient_header(patient),
         "progress": progress,
         "chart": headache_chart(progress),
+        "heatmap": severity_heatmap(patient.pk, as_of),
         "windows": [(window, window.summary()) for window in progress.windows],
         "side_effects": side_effects_by_cycle(progress),
         "score_rows": score_rows(list(patient.reviews.select_related("reviewed_by"))),
