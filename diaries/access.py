@@ -53,7 +53,9 @@ class Diary:
     def context(self, **extra) -> dict:
         """Template context for a diary page: staff pages also get the patient header."""
         header = patient_header(self.patient) if self.staff else {"patient": self.patient}
-        return {"diary": self, "links": self.links, **header, **extra}
+        # Staff pages already have the patient's name as their h1.
+        heading = "h2" if self.staff else "h1"
+        return {"diary": self, "links": self.links, "heading": heading, **header, **extra}
 
 
 def diary_view(view):

@@ -17,9 +17,11 @@ from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
 from diaries.calendar import LEGEND, diary_months, month_start, months_between
+from diaries.checkins import check_in_answer, check_in_due, check_in_window
 from diaries.entries import diary_day_save, mark_headache_free, medicine_save, source_for
 from diaries.exchange import export_csv, import_csv
 from diaries.forms import (
+    CheckInForm,
     DateRangeForm,
     DiaryDayForm,
     ImportForm,
@@ -29,7 +31,7 @@ from diaries.forms import (
 from diaries.history import day_history
 from diaries.invitations import invitation_accept, invitation_send, usable_invitation
 from diaries.metrics import diary_summary, last_28_days
-from diaries.models import DiaryDay, earliest_diary_day
+from diaries.models import DiaryDay, SideEffectCheckIn, earliest_diary_day
 from patients.access import own_patient, patient_for_user
 from treatments.agenda import upcoming_for_patient
 from treatments.models import InjectionSession
@@ -70,6 +72,7 @@ def portal_home(request):
             summary=diary_summary(patient, *last_28_days(today)),
             last_session=last_session.first(),
             appointments=upcoming_for_patient(patient),
+            check_in=check_in_due(patient, today),
         ),
     )
 
@@ -308,4 +311,44 @@ def report(request, diary: Diary):
             legend=LEGEND,
             today=today,
         ),
+    )
+
+
+@patient_required
+def check_in(request, session_id: int):
+    """The side-effect check-in for one of the patient's own sessions, 2 to 4 weeks after it."""
+    patient = own_patient(request.user)
+    session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
+    opens, closes = check_in_window(session)
+    if SideEffectCheckIn.objects.filter(session=session).exists():
+        messages.info(request, "Thank you: you already answered this check-in.")
+        return redirect("portal:home")
+    if not opens <= timezone.localdate() <= closes:
+        messages.info(request, f"This check-in is open from {opens:%-d %B} to {closes:%-d %B %Y}.")
+        return redirect("portal:home")
+    form = CheckInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            events = check_in_answer(
+                session=session,
+                by=request.user,
+                answers=form.answers(),
+                severity=form.cleaned_data["severity"],
+                onset_on=form.cleaned_data["onset_on"],
+            )
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            if any(event.serious for event in events):
+                messages.warning(
+                    request,
+                    "Thank you. Your neurologist has been alerted and the clinic will contact "
+                    "you. If you have trouble breathing, swallowing or speaking now, call 999.",
+                )
+            else:
+                messages.success(request, "Thank you: your answers are with the clinic.")
+            return redirect("portal:home")
+    audit.record_view(request, patient, "side-effect check-in")
+    return render(
+        request, "diaries/check_in.html", {"form": form, "session": session, "patient": patient}
     )

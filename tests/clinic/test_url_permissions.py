@@ -102,6 +102,7 @@ URLS = [
     Url("portal:transfer", PATIENT),
     Url("portal:export", PATIENT),
     Url("portal:report", PATIENT),
+    Url("portal:check_in", PATIENT, {"session_id": "session"}),
     Url("diary:calendar", NEURO, {"patient_id": "patient"}),
     Url("diary:day_new", NEURO, {"patient_id": "patient"}),
     Url("diary:day_edit", NEURO, {"patient_id": "patient", "day_id": "day"}),

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser import log_in
-from tests.factories import PatientMedicineFactory
+from tests.factories import DiaryDayFactory, InjectionSessionFactory, PatientMedicineFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,3 +67,39 @@ def test_patient_keeps_the_diary_on_a_phone(phone_page, screenshot, patient):
     page.get_by_role("link", name="Home").click()
     assert "Nothing missing" not in page.content()  # days 10–14 are still open
     screenshot(page, "portal-home")
+
+
+def test_patient_answers_the_side_effect_check_in_on_a_phone(phone_page, screenshot, patient):
+    InjectionSessionFactory(patient=patient, performed_on=timezone.localdate() - timedelta(days=20))
+    log_in(phone_page, patient.user.username)
+    phone_page.get_by_role("link", name="Answer the check-in").click()
+    phone_page.get_by_label("A drooping eyelid").check()
+    phone_page.get_by_text("Mild", exact=True).click()
+    phone_page.get_by_label("When did it start?").fill(
+        (timezone.localdate() - timedelta(days=10)).isoformat()
+    )
+    screenshot(phone_page, "portal-check-in")
+    phone_page.get_by_role("button", name="Send my answers").click()
+    assert "your answers are with the clinic" in phone_page.locator(".alert-success").inner_text()
+    assert patient.sessions.get().adverse_events.get().kind == "ptosis"
+
+
+def test_neurologist_reads_the_diary_on_the_chart_and_prints_a_report(
+    page, screenshot, neurologist, patient
+):
+    today = timezone.localdate()
+    for n in range(40):
+        DiaryDayFactory(
+            patient=patient,
+            day=today - timedelta(days=n),
+            headache=n % 3 == 0,
+            severity=["mild", "moderate", "severe"][n % 3] if n % 3 == 0 else "none",
+            late=n == 6,
+        )
+    log_in(page, neurologist.username)
+    page.goto(f"/patients/{patient.pk}/#diary")
+    assert "Headache days" in page.locator("#diary").inner_text()
+    screenshot(page, "chart-diary-section")
+    page.locator("#diary").get_by_role("link", name="Printable report").click()
+    assert page.get_by_role("heading", level=2, name="Headache diary: Paula Owner").is_visible()
+    screenshot(page, "diary-report")

@@ -69,9 +69,9 @@ class TestPortalHome:
     ):
         for n in range(size):
             DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=n))
-        # session, user, role, patient, entries, counts, overuse, last session, audit event,
-        # upcoming appointments
-        with django_assert_max_num_queries(10):
+        # session, user, role, patient, entries, counts, overuse, last session,
+        # check-in due, upcoming appointments, audit event
+        with django_assert_max_num_queries(11):
             patient_client.get(reverse("portal:home"))
 
 
