@@ -37,7 +37,7 @@ class Profile:
     baseline: float
     treated: float
     logging: float = 0.93  # chance a day is logged
-    takes_medicine: float = 0.55  # chance a headache day has an acute medicine
+    takes_medicine: float = 0.35  # chance a headache day has an acute medicine
 
 
 PROFILES = {
@@ -48,12 +48,14 @@ PROFILES = {
     "sparse": Profile("sparse", 0.7, 0.45, logging=0.55),
 }
 # The profile of each demo patient by position: mostly responders, as in a real clinic.
-PROFILE_CYCLE = ["responder", "non-responder", "overuse", "partial", "responder", "sparse"]
+PROFILE_CYCLE = ["responder", "non-responder", "partial", "partial", "responder", "sparse"]
 PROFILE_CYCLE += ["responder", "partial", "non-responder", "responder"]
 
 
 def profile_for(number: int) -> Profile:
     """Patient 1 (patient.demo) responds; patient 3 overuses; the rest follow the cycle."""
+    if number == 3:
+        return PROFILES["overuse"]
     return PROFILES[PROFILE_CYCLE[(number - 1) % len(PROFILE_CYCLE)]]
 
 
