@@ -44,6 +44,7 @@ def diary_day_save(*, entry: DiaryDay, doses: list[Dose], by, source: Source) ->
     Changes go through the models one by one so their history keeps each old value.
     """
     if entry.pk is None:
+        Patient.objects.lock(entry.patient_id)  # a double tap waits, then sees the first save
         entry.entered_by = by
         entry.source = source
         entry.late = source != Source.IMPORTED and is_late(entry.day, timezone.localdate())
@@ -90,6 +91,7 @@ def mark_headache_free(*, patient: Patient, start: date, end: date, by) -> list[
         )
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ValidationError(f"Mark at most {MAX_RANGE_DAYS} days at once.")
+    Patient.objects.lock(patient.pk)
     entered = set(patient.diary_days.filter(day__range=(start, end)).values_list("day", flat=True))
     source = source_for(by, patient)
     added = []

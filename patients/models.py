@@ -34,6 +34,11 @@ OFF_LABEL_DIAGNOSES = frozenset(
 
 
 class PatientQuerySet(models.QuerySet):
+    def lock(self, patient_id: int) -> None:
+        """Hold this patient's row until the transaction ends, so that writes which check the
+        patient's other rows (dose windows, one diary entry a day) run one at a time."""
+        self.select_for_update().filter(pk=patient_id).values_list("pk").get()
+
     def search(self, text: str):
         """Match name words, the MRN, or a date of birth written as YYYY-MM-DD or DD/MM/YYYY."""
         text = text.strip()

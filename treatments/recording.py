@@ -148,10 +148,6 @@ def _save_sites(session: InjectionSession, rows: list[InjectedSite], user) -> No
     )
 
 
-def _lock_patient(patient: Patient) -> None:
-    Patient.objects.select_for_update().get(pk=patient.pk)
-
-
 def session_record(
     *,
     session: InjectionSession,
@@ -166,7 +162,7 @@ def session_record(
     """
     try:
         with transaction.atomic():
-            _lock_patient(session.patient)
+            Patient.objects.lock(session.patient_id)
             repeat = InjectionSession.objects.filter(form_token=form_token).first()
             if form_token and repeat:
                 raise AlreadySaved(repeat)
@@ -229,7 +225,7 @@ def session_correct(
     `session` carries the new field values; the stored row is the original.
     """
     with transaction.atomic():
-        _lock_patient(session.patient)
+        Patient.objects.lock(session.patient_id)
         original = InjectionSession.objects.get(pk=session.pk)
         old_sites = list(original.sites.select_related("protocol_site"))
         if original.is_signed and not reason.strip():
