@@ -33,6 +33,7 @@ from diaries.invitations import invitation_accept, invitation_send, usable_invit
 from diaries.metrics import diary_summary, last_28_days
 from diaries.models import DiaryDay, SideEffectCheckIn, earliest_diary_day
 from patients.access import own_patient, patient_for_user
+from patients.data_export import archive_response
 from treatments.agenda import upcoming_for_patient
 from treatments.models import InjectionSession
 
@@ -312,6 +313,12 @@ def report(request, diary: Diary):
             today=today,
         ),
     )
+
+
+@patient_required
+def my_records(request):
+    """Everything the clinic holds about the logged-in patient, as a zip."""
+    return archive_response(request, own_patient(request.user))
 
 
 @patient_required

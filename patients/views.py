@@ -12,6 +12,7 @@ from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required, user_role
 from patients.access import patient_for_user
 from patients.chart import chart_sections, patient_header
+from patients.data_export import archive_response
 from patients.eligibility import assess_nice
 from patients.forms import (
     ClinicalFlagForm,
@@ -29,6 +30,12 @@ PATIENTS_PER_PAGE = 25
 def staff_patient(request, patient_id: int) -> Patient:
     """The patient with flags prefetched, for pages that show the warning header."""
     return patient_for_user(request.user, patient_id, Patient.objects.prefetch_related("flags"))
+
+
+@neurologist_required
+def data_export(request, patient_id: int):
+    """Everything held about the patient, for a subject access request."""
+    return archive_response(request, patient_for_user(request.user, patient_id))
 
 
 @staff_required

@@ -54,6 +54,7 @@ URLS = [
     Url("patients:create", STAFF),
     Url("patients:chart", STAFF, {"patient_id": "patient"}),
     Url("patients:edit", STAFF, {"patient_id": "patient"}),
+    Url("patients:data_export", NEURO, {"patient_id": "patient"}),
     Url("patients:eligibility", NEURO, {"patient_id": "patient"}),
     Url("patients:preventive_add", NEURO, {"patient_id": "patient"}),
     Url(
@@ -102,6 +103,7 @@ URLS = [
     Url("portal:transfer", PATIENT),
     Url("portal:export", PATIENT),
     Url("portal:report", PATIENT),
+    Url("portal:my_records", PATIENT),
     Url("portal:check_in", PATIENT, {"session_id": "session"}),
     Url("diary:calendar", NEURO, {"patient_id": "patient"}),
     Url("diary:day_new", NEURO, {"patient_id": "patient"}),
