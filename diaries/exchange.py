@@ -186,7 +186,14 @@ def _parse_row(patient: Patient, values: dict[str, str]) -> tuple[DiaryDay, list
 
 def parse_csv(patient: Patient, text: str) -> tuple[list[ParsedRow], list[str]]:
     """Every row checked on its own: (rows, errors as 'Line N: reason')."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(patient, reader)
+    except csv.Error as error:  # e.g. a stray carriage return inside a field
+        return [], [f"Line {reader.line_num}: this is not readable CSV ({error})."]
+
+
+def _parse_rows(patient: Patient, reader) -> tuple[list[ParsedRow], list[str]]:
     header = next(reader, None)
     if header is None:
         return [], ["The file is empty."]

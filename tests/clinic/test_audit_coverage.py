@@ -5,7 +5,6 @@ import pytest
 from clinic.models import AuditEvent
 from tests.clinic import test_url_permissions as matrix
 
-world = matrix.world  # the URL matrix's fixture: users of each role, a patient and their records
 URLS, resolve = matrix.URLS, matrix.resolve
 
 PATIENT_PAGES = [url for url in URLS if "patient_id" in url.kwargs and url.method == "get"]

@@ -8,19 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from clinic.roles import Role
-from tests.factories import (
-    AdverseEventFactory,
-    AppointmentFactory,
-    ClinicalFlagFactory,
-    DiaryDayFactory,
-    InjectionSessionFactory,
-    PatientMedicineFactory,
-    PriorPreventiveFactory,
-    ReviewFactory,
-)
 
 NEURO = {Role.NEUROLOGIST}
 STAFF = {Role.NEUROLOGIST, Role.FRONT_DESK}
@@ -158,27 +147,6 @@ def all_url_names() -> set[str]:
 
     walk(get_resolver().url_patterns, "")
     return names - NOT_CHECKED
-
-
-@pytest.fixture
-def world(neurologist, front_desk, patient, other_patient):
-    return {
-        "users": {
-            Role.NEUROLOGIST: neurologist,
-            Role.FRONT_DESK: front_desk,
-            Role.PATIENT: patient.user,
-        },
-        "patient": patient.pk,
-        "mrn": patient.mrn,
-        "preventive": PriorPreventiveFactory(patient=patient).pk,
-        "flag": ClinicalFlagFactory(patient=patient, recorded_by=neurologist).pk,
-        "session": (session := InjectionSessionFactory(patient=patient, injector=neurologist)).pk,
-        "event": AdverseEventFactory(session=session, serious=True).pk,
-        "day": DiaryDayFactory(patient=patient, day=timezone.localdate()).pk,
-        "medicine": PatientMedicineFactory(patient=patient).pk,
-        "review": ReviewFactory(patient=patient, reviewed_by=neurologist).pk,
-        "appointment": AppointmentFactory(patient=patient, clinician=neurologist).pk,
-    }
 
 
 def resolve(url: Url, world: dict, **override) -> str:

@@ -156,6 +156,8 @@ def test_every_bad_row_is_reported_at_once_counting_lines_of_multiline_notes(pat
         (b"date,headache\n2026-01-01,no\n", "Line 1: the header must be exactly"),
         ("date,héadache".encode("latin-1"), "not UTF-8"),
         (b"x" * (10 * 1024 * 1024 + 1), "larger than 10"),
+        (f"{HEADER_LINE}\n{'x' * 140_000}\n".encode(), "Line 2: this is not readable CSV"),
+        (f"{HEADER_LINE}\n2026-01-05,no\r,none".encode(), "Line 2: expected 17 columns"),
     ],
 )
 def test_malformed_files_are_refused(patient, data, message):
