@@ -4,11 +4,12 @@ Every screen, report and review counts through this module:
 
 - `diary_counts(patient, start, end)` / `diary_counts_for_patients(ids, start, end)`: the
   counts of a window (both ends included) as a `DiaryCounts`.
-- `medication_overuse(patient, start, end)` / `medication_overuse_for_patients(...)`: the
-  ICHD-3 8.2 thresholds checked in every 28-day window inside the range.
+- `medication_overuse(patient, start, end)` / `medication_overuse_for_patients(...)` /
+  `medication_overuse_for_ranges(...)`: the ICHD-3 8.2 thresholds checked in every 28-day
+  window inside the range.
 """
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -206,39 +207,54 @@ def _overuse_sql() -> str:
     any_class = f"GREATEST({', '.join(OVERUSE_CLASSES)})"
     classes_in_window = " + ".join(f"({value} > 0)::int" for value in OVERUSE_CLASSES)
     return f"""
-        WITH daily AS (
-            SELECT d.patient_id, d.day, {flags}
-            FROM diaries_diaryday d JOIN diaries_diarydose x ON x.day_id = d.id
-            WHERE d.patient_id = ANY(%(ids)s) AND d.day BETWEEN %(start)s AND %(end)s
-            GROUP BY d.patient_id, d.day
+        WITH ranges AS (
+            SELECT * FROM unnest(%(keys)s::int[], %(ids)s::bigint[], %(starts)s::date[],
+                                 %(ends)s::date[]) AS r(key, patient_id, start_on, end_on)
+        ), daily AS (
+            SELECT r.key, d.day, {flags}
+            FROM ranges r
+            JOIN diaries_diaryday d
+              ON d.patient_id = r.patient_id AND d.day BETWEEN r.start_on AND r.end_on
+            JOIN diaries_diarydose x ON x.day_id = d.id
+            GROUP BY r.key, d.day
         ), windows AS (
-            SELECT patient_id, {sums}, sum({any_class}) OVER w AS any_class
+            SELECT key, {sums}, sum({any_class}) OVER w AS any_class
             FROM daily
-            WINDOW w AS (PARTITION BY patient_id ORDER BY day
+            WINDOW w AS (PARTITION BY key ORDER BY day
                          RANGE BETWEEN INTERVAL '27 days' PRECEDING AND CURRENT ROW)
         )
-        SELECT patient_id, {maxima},
+        SELECT key, {maxima},
                coalesce(max(any_class) FILTER (WHERE {classes_in_window} >= 2), 0)
-        FROM windows GROUP BY patient_id
+        FROM windows GROUP BY key
     """
 
 
-def medication_overuse_for_patients(
-    patient_ids: Iterable[int], start: date, end: date
-) -> dict[int, MedicationOveruse]:
-    """ICHD-3 8.2 in any 28-day window within `start`..`end`, for many patients in one query.
+def medication_overuse_for_ranges(
+    ranges: dict[Hashable, tuple[int, date, date]],
+) -> dict[Hashable, MedicationOveruse]:
+    """ICHD-3 8.2 in any 28-day window within each range, for many ranges in one query.
 
-    Triptans, ergots, opioids or combination analgesics on 10 or more days; simple analgesics
-    or NSAIDs on 15 or more; or several of these classes together on 10 or more days when no
-    single class reaches its own threshold. Windows are 28 consecutive calendar days.
+    `ranges` maps any key to (patient id, start, end). Triptans, ergots, opioids or
+    combination analgesics on 10 or more days; simple analgesics or NSAIDs on 15 or more; or
+    several of these classes together on 10 or more days when no single class reaches its own
+    threshold. Windows are 28 consecutive calendar days inside the range.
     """
-    ids = list(patient_ids)
-    results = {patient_id: MedicationOveruse() for patient_id in ids}
+    keys = list(ranges)
+    results = {key: MedicationOveruse() for key in keys}
+    if not keys:
+        return results
+    patient_ids, starts, ends = zip(*(ranges[key] for key in keys), strict=True)
+    params = {
+        "keys": list(range(len(keys))),
+        "ids": list(patient_ids),
+        "starts": list(starts),
+        "ends": list(ends),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_overuse_sql(), {"ids": ids, "start": start, "end": end})
+        cursor.execute(_overuse_sql(), params)
         rows = cursor.fetchall()
     labels = dict(MedicineClass.choices)
-    for patient_id, *maxima, several in rows:
+    for index, *maxima, several in rows:
         findings = [
             OveruseFinding(labels[value], days, OVERUSE_THRESHOLDS[value])
             for value, days in zip(OVERUSE_CLASSES, maxima, strict=True)
@@ -248,8 +264,17 @@ def medication_overuse_for_patients(
             findings.append(
                 OveruseFinding("Several acute medicine classes", several, SEVERAL_CLASSES_THRESHOLD)
             )
-        results[patient_id] = MedicationOveruse(findings)
+        results[keys[index]] = MedicationOveruse(findings)
     return results
+
+
+def medication_overuse_for_patients(
+    patient_ids: Iterable[int], start: date, end: date
+) -> dict[int, MedicationOveruse]:
+    """Medication overuse (as `medication_overuse_for_ranges`) of many patients over one range."""
+    return medication_overuse_for_ranges(
+        {patient_id: (patient_id, start, end) for patient_id in patient_ids}
+    )
 
 
 def medication_overuse(patient: Patient, start: date, end: date) -> MedicationOveruse:

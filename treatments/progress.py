@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Avg, Case, Count, IntegerField, Sum, Value, When
+from django.db import connection
+from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Value, When
 
 from diaries.metrics import (
     ACUTE_MEDICATION_DAY,
@@ -21,7 +22,7 @@ from diaries.metrics import (
     MONTH_DAYS,
     DiaryCounts,
     days_with_definitions,
-    medication_overuse_for_patients,
+    medication_overuse_for_ranges,
 )
 from diaries.models import DiaryDay, Severity
 from patients.models import Eligibility
@@ -266,42 +267,75 @@ def recent_dates(as_of: date) -> list[tuple[date, date]]:
 WindowKey = tuple[int, int]  # (patient id, window index)
 
 
-def window_measures(windows: dict[WindowKey, tuple[date, date]]) -> dict[WindowKey, dict]:
-    """Diary measures of many windows in one query; windows of one patient must not overlap."""
-    if not windows:
-        return {}
-    label = Case(
-        *(
-            When(patient_id=patient_id, day__range=dates, then=Value(index))
-            for (patient_id, index), dates in windows.items()
-        ),
-        output_field=IntegerField(),
-    )
+def _flagged_days(patient_ids: set[int], start: date, end: date):
+    """Each diary day with the definitions it meets as booleans (one ORM query, not run)."""
+    flags = {
+        "is_headache": HEADACHE_DAY,
+        "is_migraine": MIGRAINE_DAY,
+        "is_moderate_severe": MODERATE_SEVERE_DAY,
+        "is_acute_medication": ACUTE_MEDICATION_DAY,
+    }
     severity = Case(
         *(When(severity=value, then=Value(score)) for value, score in SEVERITY_SCORE.items()),
         output_field=IntegerField(),
     )
-    days = DiaryDay.objects.filter(
-        patient_id__in={patient_id for patient_id, _ in windows},
-        day__range=(min(s for s, _ in windows.values()), max(e for _, e in windows.values())),
-    )
-    rows = (
+    days = DiaryDay.objects.filter(patient_id__in=patient_ids, day__range=(start, end))
+    return (
         days_with_definitions(days)
-        .annotate(window=label)
-        .filter(window__isnull=False)
-        .values("patient_id", "window")
         .annotate(
-            days_logged=Count("pk"),
-            headache_days=Count("pk", filter=HEADACHE_DAY),
-            migraine_days=Count("pk", filter=MIGRAINE_DAY),
-            moderate_severe_days=Count("pk", filter=MODERATE_SEVERE_DAY),
-            acute_medication_days=Count("pk", filter=ACUTE_MEDICATION_DAY),
-            mean_severity=Avg(severity, filter=HEADACHE_DAY),
-            headache_hours=Sum("hours", default=Decimal(0)),
+            severity_score=severity,
+            **{
+                name: ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in flags.items()
+            },
         )
+        .values("patient_id", "day", "hours", "severity_score", *flags)
         .order_by()
     )
-    return {(row.pop("patient_id"), row.pop("window")): row for row in rows}
+
+
+WINDOW_MEASURES_SQL = """
+    SELECT w.patient_id, w.key,
+           count(*) AS days_logged,
+           count(*) FILTER (WHERE f.is_headache) AS headache_days,
+           count(*) FILTER (WHERE f.is_migraine) AS migraine_days,
+           count(*) FILTER (WHERE f.is_moderate_severe) AS moderate_severe_days,
+           count(*) FILTER (WHERE f.is_acute_medication) AS acute_medication_days,
+           avg(f.severity_score) FILTER (WHERE f.is_headache) AS mean_severity,
+           coalesce(sum(f.hours), 0) AS headache_hours
+    FROM unnest(%s::bigint[], %s::int[], %s::date[], %s::date[])
+         AS w(patient_id, key, start_on, end_on)
+    JOIN ({days}) f ON f.patient_id = w.patient_id AND f.day BETWEEN w.start_on AND w.end_on
+    GROUP BY w.patient_id, w.key
+"""
+
+
+def window_measures(windows: dict[WindowKey, tuple[date, date]]) -> dict[WindowKey, dict]:
+    """Diary measures of many windows in one query; windows of one patient must not overlap.
+
+    The windows are joined as an array, so PostgreSQL reads each window's days through the
+    (patient, day) index: the cost follows the days in the windows, not the diary's size.
+    """
+    if not windows:
+        return {}
+    keys = list(windows)
+    days_sql, days_params = _flagged_days(
+        {patient_id for patient_id, _ in keys},
+        min(start for start, _ in windows.values()),
+        max(end for _, end in windows.values()),
+    ).query.sql_with_params()
+    params = [
+        [patient_id for patient_id, _ in keys],
+        [index for _, index in keys],
+        [windows[key][0] for key in keys],
+        [windows[key][1] for key in keys],
+        *days_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(WINDOW_MEASURES_SQL.format(days=days_sql), params)
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return {(row.pop("patient_id"), row.pop("key")): row for row in rows}
 
 
 def _window(label, start, end, measures: dict | None, **extra) -> Window:
@@ -324,8 +358,7 @@ def progress_for_patients(
 ) -> dict[int, Progress]:
     """Progress of many patients as of `as_of`, in four queries whatever their number.
 
-    `with_overuse` adds ICHD-3 8.2 findings per window (one more query per window: for one
-    patient's page, the letter and the export, not for lists).
+    `with_overuse` adds ICHD-3 8.2 findings per window (one more query).
     """
     ids = list(patient_ids)
     sessions: dict[int, list[date]] = {patient_id: [] for patient_id in ids}
@@ -402,20 +435,31 @@ def progress_for_patients(
     return progress
 
 
-def _with_overuse(patient_id: int, window: Window) -> Window:
-    found = medication_overuse_for_patients([patient_id], window.start, window.end)[patient_id]
-    return replace(window, overuse=[str(finding) for finding in found.findings])
-
-
 def _add_overuse(progress: dict[int, Progress]) -> None:
-    """Replace each patient's windows with copies carrying their medication-overuse findings."""
+    """Replace each patient's windows with copies carrying their medication-overuse findings.
+
+    One query for every window of every patient.
+    """
+    windows = {
+        (patient_id, index): window
+        for patient_id, item in progress.items()
+        if item.baseline is not None
+        for index, window in enumerate(item.windows)
+    }
+    found = medication_overuse_for_ranges(
+        {key: (key[0], window.start, window.end) for key, window in windows.items()}
+    )
+
+    def with_overuse(key) -> Window:
+        return replace(windows[key], overuse=[str(finding) for finding in found[key].findings])
+
     for patient_id, item in progress.items():
         if item.baseline is None:
             continue
         progress[patient_id] = replace(
             item,
-            baseline=replace(item.baseline, window=_with_overuse(patient_id, item.baseline.window)),
-            cycles=[_with_overuse(patient_id, cycle) for cycle in item.cycles],
+            baseline=replace(item.baseline, window=with_overuse((patient_id, 0))),
+            cycles=[with_overuse((patient_id, n)) for n in range(1, len(item.cycles) + 1)],
         )
 
 
