@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from django.db.models import DateField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q
 
 from patients.models import Patient
 from treatments.calendar import local_datetime
-from treatments.courses import INTERVAL_DAYS
-from treatments.due_dates import with_injection_due
 from treatments.models import Appointment, Reminder, Review
+from treatments.summaries import refresh_courses
 
 DUE_SOON_DAYS = 14
 REVIEW_AHEAD_DAYS = 28
@@ -39,15 +38,21 @@ def _upcoming(kind: str, since):
 
 
 def patients_with_due_dates(today: date):
-    """Active patients who have had an injection, with `due_on` and whether one is booked."""
+    """Active patients who have had an injection, with `due_on` and whether one is booked.
+
+    Due dates come from the course summaries (refreshed first), so each list is a range scan
+    of an index on the due date, whatever the number of patients.
+    """
+    refresh_courses()
     since = local_datetime(today, time.min)
     return (
-        with_injection_due(Patient.objects.filter(status=Patient.Status.ACTIVE))
-        .filter(last_injection_on__isnull=False)
+        Patient.objects.filter(
+            status=Patient.Status.ACTIVE, course__last_injection_on__isnull=False
+        )
         .annotate(
-            due_on=ExpressionWrapper(
-                F("last_injection_on") + Value(INTERVAL_DAYS), output_field=DateField()
-            ),
+            last_injection_on=F("course__last_injection_on"),
+            due_on=F("course__injection_due_on"),
+            session_count=F("course__session_count"),
             injection_booked=_upcoming(Kind.INJECTION, since),
             review_booked=_upcoming(Kind.REVIEW, since),
         )

@@ -31,7 +31,7 @@ def today():
 
 
 def queued(today=TODAY, **options):
-    return [entry.patient for entry in review_queue(today, **options)]
+    return list(review_queue(today, **options))
 
 
 def test_patients_with_a_third_session_or_due_within_28_days_are_in_the_queue():

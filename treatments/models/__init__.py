@@ -19,6 +19,7 @@ from treatments.models.sessions import (
     InjectionSession,
     SessionAmendment,
 )
+from treatments.models.summaries import CourseSummary, ProgressSummary, StaleCourse
 
 __all__ = [
     "AdverseEvent",
@@ -28,6 +29,7 @@ __all__ = [
     "ClinicianLeave",
     "Closure",
     "CostSettings",
+    "CourseSummary",
     "Decision",
     "InjectedSite",
     "InjectionSession",
@@ -35,10 +37,12 @@ __all__ = [
     "OpeningHours",
     "Protocol",
     "ProtocolAddition",
+    "ProgressSummary",
     "ProtocolSite",
     "Reminder",
     "Review",
     "SessionAmendment",
+    "StaleCourse",
     "Side",
     "Verdict",
     "Weekday",
