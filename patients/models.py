@@ -1,11 +1,14 @@
+import re
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -33,6 +36,11 @@ OFF_LABEL_DIAGNOSES = frozenset(
 )
 
 
+# The expressions the search indexes are built on; queries must use them unchanged.
+NAME_WORDS = SearchVector("family_name", "given_name", config="simple")
+REVERSED_MRN = Reverse("mrn")  # an MRN's last digits are a prefix of this
+
+
 class PatientQuerySet(models.QuerySet):
     def lock(self, patient_id: int) -> None:
         """Hold this patient's row until the transaction ends, so that writes which check the
@@ -40,17 +48,21 @@ class PatientQuerySet(models.QuerySet):
         self.select_for_update().filter(pk=patient_id).values_list("pk").get()
 
     def search(self, text: str):
-        """Match name words, the MRN, or a date of birth written as YYYY-MM-DD or DD/MM/YYYY."""
+        """Match the start of name words, the MRN or its last digits, or a date of birth
+        written as YYYY-MM-DD or DD/MM/YYYY. Each way is an index scan (see Meta.indexes).
+        """
         text = text.strip()
         if not text:
             return self
         born = parse_search_date(text)
         if born:
             return self.filter(date_of_birth=born)
-        words = Q()
-        for word in text.split():
-            words &= Q(family_name__icontains=word) | Q(given_name__icontains=word)
-        return self.filter(Q(mrn__icontains=text) | words)
+        matches = Q(reversed_mrn__startswith=text.upper()[::-1])
+        words = re.findall(r"\w+", text.lower())
+        if words:
+            prefixes = " & ".join(f"{word}:*" for word in words)
+            matches |= Q(name_words=SearchQuery(prefixes, search_type="raw", config="simple"))
+        return self.alias(name_words=NAME_WORDS, reversed_mrn=REVERSED_MRN).filter(matches)
 
 
 def parse_search_date(text: str) -> date | None:
@@ -142,6 +154,10 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name", "mrn"]
         indexes = [
             models.Index(Lower("family_name"), Lower("given_name"), name="patient_name_idx"),
+            GinIndex(NAME_WORDS, name="patient_name_words_idx"),
+            models.Index(
+                OpClass(REVERSED_MRN, name="text_pattern_ops"), name="patient_mrn_suffix_idx"
+            ),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
             models.Index(fields=["status", "primary_diagnosis"], name="patient_status_dx_idx"),
         ]

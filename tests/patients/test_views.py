@@ -123,10 +123,17 @@ class TestPatientList:
 
         assert found("lovelace") == {ada.pk}
         assert found("ada love") == {ada.pk}
-        assert found("000777") == {ada.pk}
+        assert found("000777") == {ada.pk}  # the MRN's last digits
+        assert found("hc000777") == {ada.pk}
+        assert found("LOVE") == {ada.pk}  # the start of a name word
+        assert found("velace") == set()  # not the middle of one
         assert found("1970-03-04") == {born.pk}
         assert found("04/03/1970") == {born.pk}
         assert found("nobody") == set()
+        assert found("o'brien & | !") == set()  # punctuation is not query syntax
+        hyphen = PatientFactory(given_name="Anne-Marie", family_name="O'Brien")
+        assert found("marie") == {hyphen.pk}
+        assert found("o'brien") == {hyphen.pk}
 
     def test_filters_by_status_and_diagnosis(self, front_desk_client):
         cluster = PatientFactory(primary_diagnosis="cluster", status="paused")
