@@ -154,6 +154,7 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name", "mrn"]
         indexes = [
             models.Index(Lower("family_name"), Lower("given_name"), name="patient_name_idx"),
+            models.Index(fields=["-updated_at"], name="patient_updated_idx"),  # recent patients
             GinIndex(NAME_WORDS, name="patient_name_words_idx"),
             models.Index(
                 OpClass(REVERSED_MRN, name="text_pattern_ops"), name="patient_mrn_suffix_idx"
