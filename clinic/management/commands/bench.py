@@ -50,6 +50,9 @@ class Command(BaseCommand):
             )
         except (TargetError, ServerError, BenchFailed, BenchError) as error:
             raise CommandError(str(error)) from error
+        except KeyboardInterrupt:
+            self.stderr.write("Interrupted: gunicorn stopped, no report written.")
+            sys.exit(130)
         self.stdout.write(path.read_text())
         self.stdout.write(f"Written to {path}")
         failed = [row.label for row in rows if row.errors or not row.requests]
