@@ -8,6 +8,7 @@ header on. The load runs in its own process, so the data must be committed: tran
 import time
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,7 +19,10 @@ from clinic.bench.load import FormParser, totp
 from clinic.bench.runner import build_spec, run_load
 from clinic.bench.server import production_env
 from clinic.bench.targets import BENCH_DEVICE_NAME, pick_targets, staff_codes
+from clinic.roles import GROUP_NAMES
 from diaries.models import DiaryDay
+from treatments.models import CostSettings
+from treatments.protocols import preempt_protocol
 
 MIDDLEWARE = "clinic.query_count.QueryCountHeaderMiddleware"
 
@@ -34,10 +38,19 @@ def counting_server(settings):
     server.stop()
 
 
+def restore_migration_data():
+    """What the data migrations add, which an earlier transactional test may have flushed."""
+    for name in GROUP_NAMES.values():
+        Group.objects.get_or_create(name=name)
+    preempt_protocol()
+    CostSettings.objects.get_or_create(pk=1)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_load_drives_every_page_and_the_report_keeps_the_previous_run(
     counting_server, tmp_path
 ):
+    restore_migration_data()
     call_command("seed_demo", patients=3)
     targets = pick_targets()
     assert targets.patient.user is None  # not the portal's demo patient
