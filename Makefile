@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run test install chromium db migrate seed lint fmt stop-db backup restore
+.PHONY: run test install chromium db migrate seed lint fmt stop-db backup restore bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +51,14 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/NAME.dump [DB=database]"; exit 2; }
 	$(DEV) $(PY) manage.py restore "$(FILE)" $(if $(DB),--database "$(DB)")
+
+# Benchmark the key pages under gunicorn as in production (README "Benchmark"), on whatever
+# database is configured. Not DEBUG: a SECRET_KEY is made up unless one is set. Overridable:
+# make bench SECONDS=5 CONCURRENCY=2 WORKERS=2 PORT=8123
+bench: install
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+		$(PY) manage.py bench --seconds $(or $(SECONDS),10) --concurrency $(or $(CONCURRENCY),2) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(PORT),--port $(PORT))
 
 # Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset).
 stop-db: install

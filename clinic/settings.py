@@ -101,6 +101,11 @@ MIDDLEWARE = [
     "clinic.idle_sessions.IdleSessionMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+# `make bench` only: an X-Query-Count header on every response (clinic/query_count.py). First,
+# so it counts every query of the request. Never on in production: it shows how pages work.
+QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", default=False)
+if QUERY_COUNT_HEADER:
+    MIDDLEWARE.insert(0, "clinic.query_count.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
