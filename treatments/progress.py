@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cache
 
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Value, When
@@ -267,8 +268,13 @@ def recent_dates(as_of: date) -> list[tuple[date, date]]:
 WindowKey = tuple[int, int]  # (patient id, window index)
 
 
-def _flagged_days(patient_ids: set[int], start: date, end: date):
-    """Each diary day with the definitions it meets as booleans (one ORM query, not run)."""
+@cache
+def _flagged_days_sql() -> tuple[str, tuple]:
+    """Every diary day with the definitions it meets as booleans: SQL and parameters.
+
+    Compiled once per process (building the definitions' expressions costs more than running
+    them); the windows' join conditions select the days, through the (patient, day) index.
+    """
     flags = {
         "is_headache": HEADACHE_DAY,
         "is_migraine": MIGRAINE_DAY,
@@ -279,9 +285,8 @@ def _flagged_days(patient_ids: set[int], start: date, end: date):
         *(When(severity=value, then=Value(score)) for value, score in SEVERITY_SCORE.items()),
         output_field=IntegerField(),
     )
-    days = DiaryDay.objects.filter(patient_id__in=patient_ids, day__range=(start, end))
     return (
-        days_with_definitions(days)
+        days_with_definitions(DiaryDay.objects.all())
         .annotate(
             severity_score=severity,
             **{
@@ -291,6 +296,7 @@ def _flagged_days(patient_ids: set[int], start: date, end: date):
         )
         .values("patient_id", "day", "hours", "severity_score", *flags)
         .order_by()
+        .query.sql_with_params()
     )
 
 
@@ -319,11 +325,7 @@ def window_measures(windows: dict[WindowKey, tuple[date, date]]) -> dict[WindowK
     if not windows:
         return {}
     keys = list(windows)
-    days_sql, days_params = _flagged_days(
-        {patient_id for patient_id, _ in keys},
-        min(start for start, _ in windows.values()),
-        max(end for _, end in windows.values()),
-    ).query.sql_with_params()
+    days_sql, days_params = _flagged_days_sql()
     params = [
         [patient_id for patient_id, _ in keys],
         [index for _, index in keys],
