@@ -27,9 +27,19 @@ def allocate_ids(cursor, table: str, count: int) -> list[int]:
 
 
 def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
-    """Send `rows` to `table` in one COPY statement; return how many were written."""
+    """Send `rows` to `table` in one binary COPY statement; return how many were written.
+
+    Binary, with the columns' types read from the catalogue: the server then parses no text
+    (dates and timestamps are most of its work in a text COPY)."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+        [table],
+    )
+    types = dict(cursor.fetchall())
     written = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    with cursor.copy(statement) as copy:
+        copy.set_types([types[column] for column in columns])
         for row in rows:
             copy.write_row(row)
             written += 1

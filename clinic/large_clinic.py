@@ -1,10 +1,12 @@
 """The large demo clinic (`seed_demo --patients N --years Y`): N synthetic patients with Y years
 of sessions, appointments, reviews and diaries, written in bulk with PostgreSQL COPY.
 
-Work goes in chunks of `CHUNK_SIZE` patients, one transaction each (one COPY per table per
-chunk), so an interrupted run keeps whole chunks only and the next run adds just the patients
-still missing (each synthetic patient's number is kept in its notes). Every patient is planned
-from a fixed seed per patient number, so a fresh run gives the same clinic for a given today.
+The whole run is one transaction, so an interrupted run leaves nothing behind; within it, work
+goes in chunks of `CHUNK_SIZE` patients with one COPY per table per chunk (statement-level
+triggers fire once per chunk). The foreign keys of the three largest tables are dropped for the
+load and added back (checked) before commit. A later run adds only the synthetic patients still
+missing (each one's number is kept in its notes). Every patient is planned from a fixed seed per
+patient number, so a fresh run gives the same clinic for a given today.
 Rows written here bypass the ORM, simple-history and the audit trail (demo data only).
 """
 
@@ -30,6 +32,14 @@ CHUNK_SIZE = 500
 MAX_PATIENTS = 200_000
 MAX_YEARS = 10
 LOCK_KEY = 8_000_008  # pg advisory lock: one large seed at a time
+# The largest tables, whose foreign keys are checked once at the end instead of per row.
+UNCHECKED_DURING_LOAD = [
+    "diaries_diaryday",
+    "diaries_diarydose",
+    "treatments_injectedsite",
+    "treatments_injectionsession",
+    "treatments_appointment",
+]
 TABLES = [
     "patients_patient",
     "patients_eligibility",
@@ -94,18 +104,18 @@ def _seed(cursor, patients: int, years: int, today: date, out) -> dict:
     out.write(
         f"Large clinic: adding {len(missing):,} synthetic patients "
         f"({len(existing):,} exist) with {years} year(s) of history, "
-        f"{CHUNK_SIZE} per transaction."
+        f"in one transaction, {CHUNK_SIZE} patients per COPY."
     )
+    progress = Progress(out, patients, patients - len(missing))
     with transaction.atomic():
         clinicians = synthetic_neurologists(neurologist_count(patients))
-    slots = SlotBook(clinicians, cursor)
-    first_day = today - timedelta(days=365 * years)
-    neurologist_ids = sorted(clinicians)
-    progress = Progress(out, patients, patients - len(missing))
-    for numbers in _chunks(missing, CHUNK_SIZE):
-        with transaction.atomic():
-            cursor = raw_cursor()
-            cursor.execute("SET LOCAL synchronous_commit = off")  # a demo seed: speed first
+        cursor = raw_cursor()
+        cursor.execute("SET LOCAL synchronous_commit = off")  # a demo seed: speed first
+        slots = SlotBook(clinicians, cursor)
+        first_day = today - timedelta(days=365 * years)
+        neurologist_ids = sorted(clinicians)
+        dropped = _drop_foreign_keys(cursor)
+        for numbers in _chunks(missing, CHUNK_SIZE):
             plans = [
                 plan_patient(n, today=today, first_day=first_day, neurologist_ids=neurologist_ids)
                 for n in numbers
@@ -117,11 +127,37 @@ def _seed(cursor, patients: int, years: int, today: date, out) -> dict:
             counts = write_patients(cursor, plans, today, timezone.now())
             counts |= write_courses(cursor, plans, courses, today)
             counts |= write_diaries(cursor, plans, today)
-        progress.add(len(plans), counts)
+            progress.add(len(plans), counts)
+        out.write("Checking the foreign keys of the bulk tables…")
+        _restore_foreign_keys(cursor, dropped)
     with connection.cursor() as analyze:
         analyze.execute(f"ANALYZE {', '.join(TABLES)}")
     _summary(cursor, progress, out)
     return progress.counts
+
+
+def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:
+    """Drop the foreign keys of the largest tables for the load (PostgreSQL's advice for bulk
+    loading: one check of the whole table at the end instead of one lookup per row). Inside the
+    run's transaction, so they cannot stay dropped. Triggers are left alone."""
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+        [UNCHECKED_DURING_LOAD],
+    )
+    dropped = cursor.fetchall()
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run checks still pending (ALTER needs it)
+    for table, name, _ in dropped:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return dropped
+
+
+def _restore_foreign_keys(cursor, dropped: list[tuple[str, str, str]]) -> None:
+    """Add the foreign keys back as they were (same names); PostgreSQL checks every row."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for table, name, definition in dropped:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _chunks(items: list, size: int):
