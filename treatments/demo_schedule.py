@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import Patient
-from treatments.calendar import ClinicCalendar, local_datetime
+from treatments.calendar import ClinicCalendar, free_slots, local_datetime
 from treatments.models import (
     Appointment,
     ClinicianClinic,
@@ -126,3 +126,24 @@ def seed_schedule(*, neurologists, today: date) -> int:
 
 def next_few(patients, count: int) -> list:
     return [patient for _, patient in zip(range(count), patients, strict=False)]
+
+
+def seed_portal_follow_up(patient, neurologists, today: date) -> Appointment | None:
+    """Book the portal demo patient's next injection, so the portal's appointments card shows
+    one: the first free 20-minute slot of a demo neurologist from 84 days after their last
+    session (at the earliest tomorrow). Nothing is booked when one is already upcoming."""
+    now = timezone.now()
+    if patient.appointments.live().filter(starts_at__gt=now).exists():
+        return None
+    last = patient.sessions.order_by("-performed_on").first()
+    due = last.performed_on + timedelta(days=84) if last else today + timedelta(days=14)
+    first = max(due, today + timedelta(days=1))
+    calendar = ClinicCalendar(
+        first, first + timedelta(days=42), clinician_ids=[user.pk for user in neurologists]
+    )
+    for slot in free_slots(calendar, patient=patient, now=now):
+        if slot.minutes == 20:
+            appointment = _add(patient, slot.clinician, slot.starts_at)
+            if appointment:
+                return appointment
+    return None
