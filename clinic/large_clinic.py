@@ -27,6 +27,8 @@ from treatments.bulk_demo import (
     synthetic_neurologists,
     write_courses,
 )
+from treatments.review_queue import queue_patients
+from treatments.summaries import refresh_courses, refresh_stale_progress
 
 CHUNK_SIZE = 500
 MAX_PATIENTS = 200_000
@@ -132,6 +134,9 @@ def _seed(cursor, patients: int, years: int, today: date, out) -> dict:
         _restore_foreign_keys(cursor, dropped)
     with connection.cursor() as analyze:
         analyze.execute(f"ANALYZE {', '.join(TABLES)}")
+    out.write("Computing the course and review-queue summaries…")
+    refresh_courses()
+    refresh_stale_progress(queue_patients(today), today)
     _summary(cursor, progress, out)
     return progress.counts
 

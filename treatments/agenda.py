@@ -1,12 +1,17 @@
 """What the calendar pages show: each clinician's appointments and free slots, day by day."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from treatments.calendar import ClinicCalendar, Slot, days_between, free_slots, local_datetime
-from treatments.models import Appointment
+from treatments.models import Appointment, ClinicianClinic
+
+CLINICIANS_PER_PAGE = 6
 
 
 @dataclass
@@ -50,20 +55,39 @@ def live_appointments(first: date, last: date, clinician=None):
     return appointments.filter(clinician=clinician) if clinician else appointments
 
 
-def agenda(first: date, last: date, clinician=None) -> tuple[list[date], list[AgendaRow]]:
-    """Rows of cells for each clinician (or just `clinician`) and day from `first` to `last`."""
-    calendar = ClinicCalendar(first, last, [clinician.pk] if clinician else None)
-    appointments = list(live_appointments(first, last, clinician))
+def calendar_clinicians(first: date, last: date):
+    """Clinicians who hold clinics or have live appointments from `first` to `last`, by name."""
+    holds_clinics = ClinicianClinic.objects.filter(clinician=OuterRef("pk"))
+    booked = live_appointments(first, last).filter(clinician=OuterRef("pk"))
+    return (
+        get_user_model()
+        .objects.filter(Exists(holds_clinics) | Exists(booked))
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def agenda(first: date, last: date, clinicians: list) -> tuple[list[date], list[AgendaRow]]:
+    """Rows of cells for each of `clinicians` and each day from `first` to `last`.
+
+    The calendar pages show a page of clinicians at a time, so a network of many clinics costs
+    no more per page than a small one.
+    """
+    calendar = ClinicCalendar(first, last, [person.pk for person in clinicians])
+    appointments = list(
+        live_appointments(first, last).filter(clinician__in=[person.pk for person in clinicians])
+    )
     free = free_slots(calendar)
-    people = {clinic.clinician.pk: clinic.clinician for clinic in calendar.clinics}
-    people.update({a.clinician.pk: a.clinician for a in appointments})
-    if clinician:
-        people = {clinician.pk: clinician}
+    people = {person.pk: person for person in clinicians}
     days = [
         day
         for day in days_between(first, last)
         if day.weekday() in calendar.hours or any(a.local_day == day for a in appointments)
     ]
+    booked, open_slots = defaultdict(list), defaultdict(list)
+    for appointment in appointments:
+        booked[appointment.clinician_id, appointment.local_day].append(appointment)
+    for slot in free:
+        open_slots[slot.clinician.pk, slot.local_day].append(slot)
     rows = []
     for person in sorted(people.values(), key=lambda user: (user.last_name, user.first_name)):
         cells = []
@@ -76,10 +100,8 @@ def agenda(first: date, last: date, clinician=None) -> tuple[list[date], list[Ag
                 holds_clinic=bool(held),
                 closed=closure.reason if closure else "On leave" if away else "",
             )
-            cell.appointments = [
-                a for a in appointments if a.clinician_id == person.pk and a.local_day == day
-            ]
-            cell.free = [s for s in free if s.clinician.pk == person.pk and s.local_day == day]
+            cell.appointments = booked[person.pk, day]
+            cell.free = open_slots[person.pk, day]
             cells.append(cell)
         rows.append(AgendaRow(person, cells))
     return days, rows

@@ -5,12 +5,15 @@ everything after that is arithmetic, so a week view or a slot search costs the s
 days or clinicians it covers.
 """
 
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from treatments.models import Appointment, ClinicianClinic, ClinicianLeave, Closure, OpeningHours
+from treatments.models.scheduling import LONGEST_APPOINTMENT
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,26 @@ class ClinicCalendar:
         return None
 
 
+class BusyTimes:
+    """One clinician's (or patient's) live appointments, added in order of start.
+
+    The exclusion constraints keep them from overlapping one another, so only the last one
+    starting before a slot ends can overlap it: a binary search, not a scan.
+    """
+
+    def __init__(self):
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+
+    def add(self, starts_at: datetime, ends_at: datetime) -> None:
+        self.starts.append(starts_at)
+        self.ends.append(ends_at)
+
+    def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
+        before = bisect_left(self.starts, ends_at) - 1
+        return before >= 0 and self.ends[before] > starts_at
+
+
 def free_slots(
     calendar: ClinicCalendar, *, patient=None, now: datetime | None = None
 ) -> list[Slot]:
@@ -120,21 +143,30 @@ def free_slots(
     now = now or timezone.now()
     span_start = local_datetime(calendar.first, time.min)
     span_end = local_datetime(calendar.last + timedelta(days=1), time.min)
-    busy = Appointment.objects.live().filter(starts_at__lt=span_end, ends_at__gt=span_start)
+    busy = Appointment.objects.live().filter(
+        starts_at__gt=span_start - LONGEST_APPOINTMENT,
+        starts_at__lt=span_end,
+        ends_at__gt=span_start,
+    )
     clinician_ids = {clinic.clinician_id for clinic in calendar.clinics}
     if patient is not None:
         busy = busy.filter(clinician_id__in=clinician_ids) | busy.filter(patient=patient)
     else:
         busy = busy.filter(clinician_id__in=clinician_ids)
-    taken = list(busy.values_list("clinician_id", "patient_id", "starts_at", "ends_at"))
+    by_clinician: dict[int, BusyTimes] = defaultdict(BusyTimes)
+    patient_busy = BusyTimes()
+    for clinician_id, patient_id, starts_at, ends_at in busy.order_by("starts_at").values_list(
+        "clinician_id", "patient_id", "starts_at", "ends_at"
+    ):
+        by_clinician[clinician_id].add(starts_at, ends_at)
+        if patient is not None and patient_id == patient.pk:
+            patient_busy.add(starts_at, ends_at)
 
     def is_free(slot: Slot) -> bool:
-        for clinician_id, patient_id, starts_at, ends_at in taken:
-            overlaps = starts_at < slot.ends_at and slot.starts_at < ends_at
-            mine = clinician_id == slot.clinician.pk or (patient and patient_id == patient.pk)
-            if overlaps and mine:
-                return False
-        return True
+        return not (
+            by_clinician[slot.clinician.pk].overlaps(slot.starts_at, slot.ends_at)
+            or patient_busy.overlaps(slot.starts_at, slot.ends_at)
+        )
 
     return [
         slot

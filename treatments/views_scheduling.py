@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from clinic.roles import Role, neurologist_required, role_required, staff_requir
 from patients.access import patient_for_user
 from patients.chart import patient_header
 from patients.views import staff_patient
-from treatments.agenda import agenda, live_appointments
+from treatments.agenda import CLINICIANS_PER_PAGE, agenda, calendar_clinicians, live_appointments
 from treatments.due_dates import injection_due_on
 from treatments.feeds import clinician_calendar, feed_reset, patient_calendar
 from treatments.forms_scheduling import BookingForm, CancelForm, DayForm
@@ -173,7 +174,16 @@ def _calendar(request, template: str, first_of, days: int):
     first = first_of(day)
     last = first + timedelta(days=days - 1)
     clinician = form.chosen_clinician()
-    shown_days, rows = agenda(first, last, clinician)
+    page = None
+    if clinician:
+        shown_days, rows = agenda(first, last, [clinician])
+    else:
+        page = Paginator(calendar_clinicians(first, last), CLINICIANS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        shown_days, rows = agenda(first, last, list(page))
+    query = request.GET.copy()
+    query.pop("page", None)
     step = timedelta(days=days)
     return render(
         request,
@@ -186,6 +196,8 @@ def _calendar(request, template: str, first_of, days: int):
             "days": shown_days,
             "rows": rows,
             "clinician": clinician,
+            "page": page,
+            "query": query.urlencode(),
             "previous": first - step,
             "next": first + step,
             "today": timezone.localdate(),

@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import AppointmentFactory, InjectionSessionFactory, PatientFactory
+from clinic.roles import Role
+from tests.factories import (
+    AppointmentFactory,
+    InjectionSessionFactory,
+    PatientFactory,
+    UserFactory,
+)
 from tests.treatments.calendar_setup import at, tuesday_after, tuesday_clinic
 from treatments.models import Appointment
 
@@ -160,9 +166,9 @@ def test_calendar_pages_do_a_bounded_number_of_queries(
     front_desk_client, neurologist, django_assert_max_num_queries, tuesday, size, name
 ):
     patients = fill_clinic(neurologist, tuesday, size)
-    # session, user, groups; clinicians for the form; hours, closures, clinics, leave;
-    # appointments shown, and busy times for the free slots
-    with django_assert_max_num_queries(10):
+    # session, user, groups; clinicians for the form; a page of clinicians and their count;
+    # hours, closures, clinics, leave; appointments shown, and busy times for the free slots
+    with django_assert_max_num_queries(12):
         response = front_desk_client.get(reverse(name), {"date": tuesday.isoformat()})
     assert all(patient.full_name in response.text for patient in patients)
 
@@ -227,3 +233,26 @@ def test_the_portal_home_lists_the_patients_upcoming_appointments(patient_client
     assert listed == [booked]
     assert f"{booked.starts_at:%A %-d %B %Y} at 09:00" in response.text
     assert reverse("schedule:patient_ics", args=[patient.pk]) in response.text
+
+
+def test_the_whole_clinic_week_shows_six_clinicians_a_page(front_desk_client, neurologist, tuesday):
+    others = [UserFactory(last_name=f"Zed {n}", role=Role.NEUROLOGIST) for n in range(6)]
+    for clinician in others[:5]:
+        tuesday_clinic(clinician)
+    booked = AppointmentFactory(clinician=others[5], starts_at=at(tuesday, 13))  # no clinic
+
+    def week(**params) -> tuple[str, str]:
+        html = front_desk_client.get(
+            reverse("schedule:week"), {"date": tuesday.isoformat(), **params}
+        ).text
+        return html[html.index("<table") : html.index("</table>")], html
+
+    rows, html = week()
+    assert rows.count('<th scope="row">') == 6
+    assert "Neuro" in rows and "Zed 4" in rows and "Zed 5" not in rows
+    assert "Clinicians 1–6 of 7" in html and "Page 1 of 2" in html
+    rows, html = week(page=2)
+    assert rows.count('<th scope="row">') == 1
+    assert "Zed 5" in rows and booked.patient.full_name in rows
+    rows, html = week(clinician=others[0].pk)
+    assert rows.count('<th scope="row">') == 1 and "Page 1 of" not in html  # one: no pages

@@ -1,6 +1,7 @@
 """The clinic calendar (opening hours, closures, clinicians' clinics and leave) and appointments."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -163,6 +164,11 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(starts_at__date=day)
 
 
+# No appointment lasts longer (a constraint): so those overlapping a span all start less than
+# this before it, and a search for them is an index range scan on the start time.
+LONGEST_APPOINTMENT = timedelta(days=1)
+
+
 class Appointment(models.Model):
     class Kind(models.TextChoices):
         NEW = "new", "New consultation"
@@ -212,12 +218,18 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["starts_at"], name="appointment_starts_idx"),
             models.Index(fields=["patient", "starts_at"], name="appointment_patient_idx"),
+            models.Index(fields=["clinician", "starts_at"], name="appointment_clinician_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
                 name="appointment_ends_after_start",
                 violation_error_message="An appointment must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=F("starts_at") + LONGEST_APPOINTMENT),
+                name="appointment_within_a_day",
+                violation_error_message="An appointment cannot last longer than a day.",
             ),
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancellation_reason=""),
