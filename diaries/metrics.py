@@ -3,7 +3,8 @@
 Every screen, report and review counts through this module:
 
 - `diary_counts(patient, start, end)` / `diary_counts_for_patients(ids, start, end)`: the
-  counts of a window (both ends included) as a `DiaryCounts`.
+  counts of a window (both ends included) as a `DiaryCounts`; `diary_window_measures` for
+  many windows of many patients at once.
 - `medication_overuse(patient, start, end)` / `medication_overuse_for_patients(...)` /
   `medication_overuse_for_ranges(...)`: the ICHD-3 8.2 thresholds checked in every 28-day
   window inside the range.
@@ -12,9 +13,20 @@ Every screen, report and review counts through this module:
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 
 from diaries.models import DiaryDay, DiaryDose, MedicineClass, Severity
@@ -132,32 +144,108 @@ MIGRAINE_DAY = HEADACHE_DAY & (
 ACUTE_MEDICATION_DAY = Q(took_any=True)
 
 
+# For the mean severity of headache days.
+SEVERITY_SCORE = {Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
+
+
+@cache
+def _flagged_days_sql() -> tuple[str, tuple]:
+    """Every diary day with the definitions it meets as booleans: SQL and parameters.
+
+    Compiled once per process (building the definitions' expressions costs more than running
+    them); the windows' join conditions then pick each window's days through the
+    (patient, day) index.
+    """
+    flags = {
+        "is_headache": HEADACHE_DAY,
+        "is_migraine": MIGRAINE_DAY,
+        "is_moderate_severe": MODERATE_SEVERE_DAY,
+        "is_acute_medication": ACUTE_MEDICATION_DAY,
+        **{f"took_{value}": Q(**{f"took_{value}": True}) for value in MedicineClass.values},
+    }
+    severity = Case(
+        *(When(severity=value, then=Value(score)) for value, score in SEVERITY_SCORE.items()),
+        output_field=IntegerField(),
+    )
+    return (
+        days_with_definitions(DiaryDay.objects.all())
+        .annotate(
+            severity_score=severity,
+            **{
+                f"{name}_flag": ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in flags.items()
+            },
+        )
+        .values("patient_id", "day", "hours", "severity_score", *(f"{n}_flag" for n in flags))
+        .order_by()
+        .query.sql_with_params()
+    )
+
+
+def _window_measures_sql(days_sql: str) -> str:
+    by_class = "".join(
+        f", count(*) FILTER (WHERE f.took_{value}_flag) AS class_{value}"
+        for value in MedicineClass.values
+    )
+    return f"""
+        SELECT w.key,
+               count(*) AS days_logged,
+               count(*) FILTER (WHERE f.is_headache_flag) AS headache_days,
+               count(*) FILTER (WHERE f.is_migraine_flag) AS migraine_days,
+               count(*) FILTER (WHERE f.is_moderate_severe_flag) AS moderate_severe_days,
+               count(*) FILTER (WHERE f.is_acute_medication_flag) AS acute_medication_days,
+               avg(f.severity_score) FILTER (WHERE f.is_headache_flag) AS mean_severity,
+               coalesce(sum(f.hours), 0) AS headache_hours
+               {by_class}
+        FROM unnest(%s::int[], %s::bigint[], %s::date[], %s::date[])
+             AS w(key, patient_id, start_on, end_on)
+        JOIN ({days_sql}) f
+          ON f.patient_id = w.patient_id AND f.day BETWEEN w.start_on AND w.end_on
+        GROUP BY w.key
+    """
+
+
+def diary_window_measures(
+    windows: dict[Hashable, tuple[int, date, date]],
+) -> dict[Hashable, dict]:
+    """The measures of many diary windows in one query: `windows` maps any key to (patient id,
+    first day, last day). Windows with no day logged are left out.
+
+    Each result holds `DiaryCounts`' fields (`days_by_class` included) plus `mean_severity`
+    (headache days: mild 1, moderate 2, severe 3) and `headache_hours`. The windows are joined
+    as an array, so the cost follows the days in the windows, not the size of the diary.
+    """
+    keys = list(windows)
+    if not keys:
+        return {}
+    days_sql, days_params = _flagged_days_sql()
+    patient_ids, starts, ends = zip(*(windows[key] for key in keys), strict=True)
+    params = [list(range(len(keys))), list(patient_ids), list(starts), list(ends), *days_params]
+    with connection.cursor() as cursor:
+        cursor.execute(_window_measures_sql(days_sql), params)
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    results = {}
+    for row in rows:
+        row["days_by_class"] = {value: row.pop(f"class_{value}") for value in MedicineClass.values}
+        results[keys[row.pop("key")]] = row
+    return results
+
+
 def diary_counts_for_patients(
     patient_ids: Iterable[int], start: date, end: date
 ) -> dict[int, DiaryCounts]:
     """Counts for many patients over one window, in one query. Every id gets an entry."""
-    ids = list(patient_ids)
-    rows = (
-        days_with_definitions(DiaryDay.objects.filter(patient_id__in=ids, day__range=(start, end)))
-        .values("patient_id")
-        .annotate(
-            days_logged=Count("pk"),
-            headache_days=Count("pk", filter=HEADACHE_DAY),
-            migraine_days=Count("pk", filter=MIGRAINE_DAY),
-            moderate_severe_days=Count("pk", filter=MODERATE_SEVERE_DAY),
-            acute_medication_days=Count("pk", filter=ACUTE_MEDICATION_DAY),
-            **{
-                f"class_{value}": Count("pk", filter=Q(**{f"took_{value}": True}))
-                for value in MedicineClass.values
-            },
-        )
-        .order_by()
+    patient_ids = list(patient_ids)
+    measures = diary_window_measures(
+        {patient_id: (patient_id, start, end) for patient_id in patient_ids}
     )
-    counts = {patient_id: DiaryCounts(start, end) for patient_id in ids}
-    for row in rows:
-        by_class = {value: row.pop(f"class_{value}") for value in MedicineClass.values}
-        patient_id = row.pop("patient_id")
-        counts[patient_id] = DiaryCounts(start, end, days_by_class=by_class, **row)
+    counts = {}
+    for patient_id in patient_ids:
+        fields = dict(measures.get(patient_id, {}))
+        fields.pop("mean_severity", None)
+        fields.pop("headache_hours", None)
+        counts[patient_id] = DiaryCounts(start, end, **fields)
     return counts
 
 

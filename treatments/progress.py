@@ -10,22 +10,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from functools import cache
-
-from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Value, When
 
 from diaries.metrics import (
-    ACUTE_MEDICATION_DAY,
-    HEADACHE_DAY,
-    MIGRAINE_DAY,
-    MODERATE_SEVERE_DAY,
     MONTH_DAYS,
     DiaryCounts,
-    days_with_definitions,
+    diary_window_measures,
     medication_overuse_for_ranges,
 )
-from diaries.models import DiaryDay, Severity
 from patients.models import Eligibility
 from treatments.courses import INTERVAL_DAYS
 from treatments.models import InjectionSession, Verdict
@@ -35,8 +26,6 @@ RESPONSE_PERCENT = 30
 RESPONDER_50_PERCENT = 50
 EPISODIC_BELOW = 15  # headache days per 28
 EPISODIC_WINDOWS = 3
-
-SEVERITY_SCORE = {Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
 
 
 def per_28(count: int, days_logged: int) -> Fraction | None:
@@ -268,76 +257,9 @@ def recent_dates(as_of: date) -> list[tuple[date, date]]:
 WindowKey = tuple[int, int]  # (patient id, window index)
 
 
-@cache
-def _flagged_days_sql() -> tuple[str, tuple]:
-    """Every diary day with the definitions it meets as booleans: SQL and parameters.
-
-    Compiled once per process (building the definitions' expressions costs more than running
-    them); the windows' join conditions select the days, through the (patient, day) index.
-    """
-    flags = {
-        "is_headache": HEADACHE_DAY,
-        "is_migraine": MIGRAINE_DAY,
-        "is_moderate_severe": MODERATE_SEVERE_DAY,
-        "is_acute_medication": ACUTE_MEDICATION_DAY,
-    }
-    severity = Case(
-        *(When(severity=value, then=Value(score)) for value, score in SEVERITY_SCORE.items()),
-        output_field=IntegerField(),
-    )
-    return (
-        days_with_definitions(DiaryDay.objects.all())
-        .annotate(
-            severity_score=severity,
-            **{
-                name: ExpressionWrapper(condition, output_field=BooleanField())
-                for name, condition in flags.items()
-            },
-        )
-        .values("patient_id", "day", "hours", "severity_score", *flags)
-        .order_by()
-        .query.sql_with_params()
-    )
-
-
-WINDOW_MEASURES_SQL = """
-    SELECT w.patient_id, w.key,
-           count(*) AS days_logged,
-           count(*) FILTER (WHERE f.is_headache) AS headache_days,
-           count(*) FILTER (WHERE f.is_migraine) AS migraine_days,
-           count(*) FILTER (WHERE f.is_moderate_severe) AS moderate_severe_days,
-           count(*) FILTER (WHERE f.is_acute_medication) AS acute_medication_days,
-           avg(f.severity_score) FILTER (WHERE f.is_headache) AS mean_severity,
-           coalesce(sum(f.hours), 0) AS headache_hours
-    FROM unnest(%s::bigint[], %s::int[], %s::date[], %s::date[])
-         AS w(patient_id, key, start_on, end_on)
-    JOIN ({days}) f ON f.patient_id = w.patient_id AND f.day BETWEEN w.start_on AND w.end_on
-    GROUP BY w.patient_id, w.key
-"""
-
-
 def window_measures(windows: dict[WindowKey, tuple[date, date]]) -> dict[WindowKey, dict]:
-    """Diary measures of many windows in one query; windows of one patient must not overlap.
-
-    The windows are joined as an array, so PostgreSQL reads each window's days through the
-    (patient, day) index: the cost follows the days in the windows, not the diary's size.
-    """
-    if not windows:
-        return {}
-    keys = list(windows)
-    days_sql, days_params = _flagged_days_sql()
-    params = [
-        [patient_id for patient_id, _ in keys],
-        [index for _, index in keys],
-        [windows[key][0] for key in keys],
-        [windows[key][1] for key in keys],
-        *days_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(WINDOW_MEASURES_SQL.format(days=days_sql), params)
-        columns = [column.name for column in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    return {(row.pop("patient_id"), row.pop("key")): row for row in rows}
+    """Diary measures of many windows of many patients, in one query."""
+    return diary_window_measures({key: (key[0], *dates) for key, dates in windows.items()})
 
 
 def _window(label, start, end, measures: dict | None, **extra) -> Window:
