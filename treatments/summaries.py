@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
+from patients.models import Patient
 from treatments.courses import INTERVAL_DAYS
 from treatments.models import Appointment, Decision, ProgressSummary
 from treatments.progress import Progress, progress_for_patients, rounded
@@ -19,10 +20,10 @@ from treatments.progress import Progress, progress_for_patients, rounded
 REFRESH_COURSES_SQL = """
     WITH stale AS (DELETE FROM treatments_stalecourse RETURNING patient_id)
     INSERT INTO treatments_coursesummary AS c (
-        patient_id, session_count, last_session_on, last_injection_on, injection_due_on,
-        review_pending
+        patient_id, active, session_count, last_session_on, last_injection_on,
+        injection_due_on, review_pending
     )
-    SELECT p.id, s.n, s.last_on, i.last_on, i.last_on + %(interval)s,
+    SELECT p.id, p.status = %(active)s, s.n, s.last_on, i.last_on, i.last_on + %(interval)s,
            s.n >= 2 AND (r.decision IS NULL
                          OR (r.decision = %(extend)s AND r.reviewed_on < s.last_on))
     FROM (SELECT DISTINCT patient_id FROM stale) AS stale
@@ -41,6 +42,7 @@ REFRESH_COURSES_SQL = """
         ORDER BY reviewed_on DESC, id DESC LIMIT 1
     ) AS r ON true
     ON CONFLICT (patient_id) DO UPDATE SET
+        active = EXCLUDED.active,
         session_count = EXCLUDED.session_count,
         last_session_on = EXCLUDED.last_session_on,
         last_injection_on = EXCLUDED.last_injection_on,
@@ -56,6 +58,7 @@ def refresh_courses() -> int:
             REFRESH_COURSES_SQL,
             {
                 "interval": INTERVAL_DAYS,
+                "active": Patient.Status.ACTIVE,
                 "extend": Decision.EXTEND,
                 "zone": settings.TIME_ZONE,
                 "injection": Appointment.Kind.INJECTION,

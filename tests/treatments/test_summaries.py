@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from diaries.models import DiaryDay, DiaryDose
+from patients.models import Patient
 from tests.factories import PatientFactory, PatientMedicineFactory
 from tests.treatments.progress_helpers import S1, S2, S3, responding_course, treat
 from treatments.models import CourseSummary, ProgressSummary
@@ -140,3 +141,13 @@ def test_the_nightly_refresh_brings_the_queue_up_to_date():
     out = StringIO()
     call_command("refresh_summaries", stdout=out)
     assert "0 courses, 0 progress" in out.getvalue()  # nothing left to do
+
+
+def test_a_status_change_reaches_the_course_summary():
+    patient = PatientFactory(status="active")
+    treat(patient, S1)
+    refresh_courses()
+    assert CourseSummary.objects.get(patient=patient).active
+    Patient.objects.filter(pk=patient.pk).update(status="paused")  # no signal: the trigger
+    refresh_courses()
+    assert not CourseSummary.objects.get(patient=patient).active

@@ -219,6 +219,11 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at"], name="appointment_starts_idx"),
             models.Index(fields=["patient", "starts_at"], name="appointment_patient_idx"),
             models.Index(fields=["clinician", "starts_at"], name="appointment_clinician_idx"),
+            models.Index(
+                fields=["starts_at"],
+                name="appointment_missed_idx",
+                condition=Q(status__in=["no_show", "cancelled"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

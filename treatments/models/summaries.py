@@ -18,6 +18,7 @@ class CourseSummary(models.Model):
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, primary_key=True, related_name="course"
     )
+    active = models.BooleanField(default=False)  # the patient's status is active
     session_count = models.PositiveIntegerField(default=0)
     last_session_on = models.DateField(null=True)
     # The later of the last session and the last completed injection appointment.
@@ -29,7 +30,11 @@ class CourseSummary(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["injection_due_on"], name="course_due_idx"),
+            models.Index(
+                fields=["injection_due_on"],
+                name="course_active_due_idx",
+                condition=models.Q(active=True),
+            ),
             models.Index(
                 fields=["last_session_on"],
                 name="course_review_pending_idx",
