@@ -21,9 +21,10 @@ REFRESH_COURSES_SQL = """
     WITH stale AS (DELETE FROM treatments_stalecourse RETURNING patient_id)
     INSERT INTO treatments_coursesummary AS c (
         patient_id, active, session_count, last_session_on, last_injection_on,
-        injection_due_on, review_pending
+        injection_due_on, booked_injection_at, booked_review_at, review_pending
     )
     SELECT p.id, p.status = %(active)s, s.n, s.last_on, i.last_on, i.last_on + %(interval)s,
+           b.injection_at, b.review_at,
            s.n >= 2 AND (r.decision IS NULL
                          OR (r.decision = %(extend)s AND r.reviewed_on < s.last_on))
     FROM (SELECT DISTINCT patient_id FROM stale) AS stale
@@ -37,6 +38,12 @@ REFRESH_COURSES_SQL = """
         FROM treatments_appointment
         WHERE patient_id = p.id AND kind = %(injection)s AND status = %(completed)s
     ) AS i
+    CROSS JOIN LATERAL (
+        SELECT max(starts_at) FILTER (WHERE kind = %(injection)s) AS injection_at,
+               max(starts_at) FILTER (WHERE kind = %(review)s) AS review_at
+        FROM treatments_appointment
+        WHERE patient_id = p.id AND status IN (%(booked)s, %(arrived)s)
+    ) AS b
     LEFT JOIN LATERAL (
         SELECT decision, reviewed_on FROM treatments_review WHERE patient_id = p.id
         ORDER BY reviewed_on DESC, id DESC LIMIT 1
@@ -47,6 +54,8 @@ REFRESH_COURSES_SQL = """
         last_session_on = EXCLUDED.last_session_on,
         last_injection_on = EXCLUDED.last_injection_on,
         injection_due_on = EXCLUDED.injection_due_on,
+        booked_injection_at = EXCLUDED.booked_injection_at,
+        booked_review_at = EXCLUDED.booked_review_at,
         review_pending = EXCLUDED.review_pending
 """
 
@@ -63,6 +72,9 @@ def refresh_courses() -> int:
                 "zone": settings.TIME_ZONE,
                 "injection": Appointment.Kind.INJECTION,
                 "completed": Appointment.Status.COMPLETED,
+                "review": Appointment.Kind.REVIEW,
+                "booked": Appointment.Status.BOOKED,
+                "arrived": Appointment.Status.ARRIVED,
             },
         )
         return cursor.rowcount

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from patients.models import Patient
 from treatments.calendar import local_datetime
@@ -13,7 +13,7 @@ from treatments.summaries import refresh_courses
 DUE_SOON_DAYS = 14
 REVIEW_AHEAD_DAYS = 28
 MISSED_LOOKBACK_DAYS = 90
-ROWS = 50  # per list; the page says when there are more
+ROWS = 25  # per list: a working batch; the page says when there are more
 Status = Appointment.Status
 Kind = Appointment.Kind
 UPCOMING = [Status.BOOKED, Status.ARRIVED]
@@ -29,12 +29,10 @@ class Worklists:
     rows: int = ROWS
 
 
-def _upcoming(kind: str, since):
-    return Exists(
-        Appointment.objects.filter(
-            patient=OuterRef("pk"), kind=kind, status__in=UPCOMING, starts_at__gte=since
-        )
-    )
+def _booked_since(field: str, since) -> ExpressionWrapper:
+    """True when the latest booking is on or after `since`; false, not null, when none."""
+    booked = Q(**{f"{field}__isnull": False, f"{field}__gte": since})
+    return ExpressionWrapper(booked, output_field=BooleanField())
 
 
 def patients_with_due_dates(today: date):
@@ -46,15 +44,13 @@ def patients_with_due_dates(today: date):
     refresh_courses()
     since = local_datetime(today, time.min)
     return (
-        Patient.objects.filter(
-            status=Patient.Status.ACTIVE, course__last_injection_on__isnull=False
-        )
+        Patient.objects.filter(course__active=True, course__last_injection_on__isnull=False)
         .annotate(
             last_injection_on=F("course__last_injection_on"),
             due_on=F("course__injection_due_on"),
             session_count=F("course__session_count"),
-            injection_booked=_upcoming(Kind.INJECTION, since),
-            review_booked=_upcoming(Kind.REVIEW, since),
+            injection_booked=_booked_since("course__booked_injection_at", since),
+            review_booked=_booked_since("course__booked_review_at", since),
         )
         .order_by("due_on", "family_name")
     )

@@ -24,6 +24,10 @@ class CourseSummary(models.Model):
     # The later of the last session and the last completed injection appointment.
     last_injection_on = models.DateField(null=True)
     injection_due_on = models.DateField(null=True)
+    # The latest start of a booked (or arrived) injection and review appointment: one is
+    # booked ahead when this is today or later.
+    booked_injection_at = models.DateTimeField(null=True)
+    booked_review_at = models.DateTimeField(null=True)
     # Two sessions or more and no review yet, or the last review chose one more cycle and a
     # session has happened since.
     review_pending = models.BooleanField(default=False)
@@ -31,7 +35,7 @@ class CourseSummary(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["injection_due_on"],
+                fields=["injection_due_on", "booked_injection_at", "booked_review_at"],
                 name="course_active_due_idx",
                 condition=models.Q(active=True),
             ),
