@@ -12,6 +12,17 @@ from treatments.calendar import ClinicCalendar, Slot, days_between, free_slots, 
 from treatments.models import Appointment, ClinicianClinic
 
 CLINICIANS_PER_PAGE = 6
+# What an appointment chip shows (treatments/appointment_chip.html): no more is read.
+CHIP_FIELDS = [
+    "patient__given_name",
+    "patient__family_name",
+    "clinician__first_name",
+    "clinician__last_name",
+    "kind",
+    "status",
+    "starts_at",
+    "ends_at",
+]
 
 
 @dataclass
@@ -74,7 +85,9 @@ def agenda(first: date, last: date, clinicians: list) -> tuple[list[date], list[
     """
     calendar = ClinicCalendar(first, last, [person.pk for person in clinicians])
     appointments = list(
-        live_appointments(first, last).filter(clinician__in=[person.pk for person in clinicians])
+        live_appointments(first, last)
+        .filter(clinician__in=[person.pk for person in clinicians])
+        .only(*CHIP_FIELDS)
     )
     free = free_slots(calendar)
     people = {person.pk: person for person in clinicians}
