@@ -136,6 +136,9 @@ else:
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 }
+# PostgreSQL's JIT compiler costs tens of milliseconds a query and pays off only on long
+# analytical queries: a page's queries are short, so it is off (docs/deploy.md, PgBouncer).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if os.environ.get("TEST_DATABASE_NAME"):  # lets parallel test runs use separate databases
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):

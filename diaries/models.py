@@ -101,7 +101,11 @@ class DiaryDay(models.Model):
     ]
     IMPACTS = ["missed_work", "cancelled_plans", "bed_rest"]
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_days")
+    # No index of its own: the (patient, day) unique constraint's index serves every lookup,
+    # and a patient-only index tempted the planner into reading a patient's whole diary.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="diary_days", db_index=False
+    )
     day = models.DateField()
     headache = models.BooleanField("I had a headache", default=False)
     severity = models.CharField(
