@@ -12,7 +12,7 @@ from treatments.calendar import ClinicCalendar, Slot, days_between, free_slots, 
 from treatments.models import Appointment, ClinicianClinic
 
 CLINICIANS_PER_PAGE = 6
-# What an appointment chip shows (treatments/appointment_chip.html): no more is read.
+# What an appointment chip shows (calendar_tags.appointment_chip): no more is read.
 CHIP_FIELDS = [
     "patient__given_name",
     "patient__family_name",
