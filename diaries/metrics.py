@@ -126,7 +126,6 @@ def days_with_definitions(days):
         + _as_int("pulsating")
         + _as_int("worse_with_activity")
         + moderate_or_severe,
-        **{f"took_{value}": _took([value]) for value in MedicineClass.values},
     )
 
 
@@ -161,8 +160,8 @@ def _flagged_days_sql() -> tuple[str, tuple]:
         "is_migraine": MIGRAINE_DAY,
         "is_moderate_severe": MODERATE_SEVERE_DAY,
         "is_acute_medication": ACUTE_MEDICATION_DAY,
-        **{f"took_{value}": Q(**{f"took_{value}": True}) for value in MedicineClass.values},
     }
+
     severity = Case(
         *(When(severity=value, then=Value(score)) for value, score in SEVERITY_SCORE.items()),
         output_field=IntegerField(),
@@ -176,7 +175,7 @@ def _flagged_days_sql() -> tuple[str, tuple]:
                 for name, condition in flags.items()
             },
         )
-        .values("patient_id", "day", "hours", "severity_score", *(f"{n}_flag" for n in flags))
+        .values("id", "patient_id", "day", "hours", "severity_score", *(f"{n}_flag" for n in flags))
         .order_by()
         .query.sql_with_params()
     )
@@ -184,7 +183,7 @@ def _flagged_days_sql() -> tuple[str, tuple]:
 
 def _window_measures_sql(days_sql: str) -> str:
     by_class = "".join(
-        f", count(*) FILTER (WHERE f.took_{value}_flag) AS class_{value}"
+        f", count(*) FILTER (WHERE '{value}' = ANY(x.classes)) AS class_{value}"
         for value in MedicineClass.values
     )
     return f"""
@@ -201,6 +200,10 @@ def _window_measures_sql(days_sql: str) -> str:
              AS w(key, patient_id, start_on, end_on)
         JOIN ({days_sql}) f
           ON f.patient_id = w.patient_id AND f.day BETWEEN w.start_on AND w.end_on
+        LEFT JOIN LATERAL (
+            SELECT array_agg(medicine_class) AS classes FROM {DiaryDose._meta.db_table}
+            WHERE day_id = f.id
+        ) x ON true
         GROUP BY w.key
     """
 
