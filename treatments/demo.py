@@ -104,14 +104,16 @@ def _side_effect(rng, session, today, *, kind=None, serious=False) -> None:
 @transaction.atomic
 def seed_sessions(*, patients: list[Patient], neurologists: list, today: date) -> int:
     """Give demo patients their courses (patients who already have sessions are kept)."""
-    rng = random.Random(84)
     protocol = preempt_protocol()
     created = 0
     serious_given = AdverseEvent.objects.filter(serious=True).exists()
     for patient in patients:
-        dates = _session_dates(rng, patient, today)
         if patient.sessions.exists():
             continue
+        # One generator per patient: a second run draws the same for a patient still without
+        # sessions as the first run did, so it adds nothing.
+        rng = random.Random(f"sessions {patient.mrn}")
+        dates = _session_dates(rng, patient, today)
         for day in dates:
             session = _record(rng, patient, day, protocol, neurologists, today)
             created += 1
