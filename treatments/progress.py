@@ -20,7 +20,7 @@ from diaries.metrics import (
 from patients.models import Eligibility
 from treatments.courses import INTERVAL_DAYS
 from treatments.models import InjectionSession, Verdict
-from treatments.models.reviews import VERDICT_BADGE
+from treatments.models.reviews import VerdictDisplay
 
 RESPONSE_PERCENT = 30
 RESPONDER_50_PERCENT = 50
@@ -136,7 +136,7 @@ class Baseline:
 
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(VerdictDisplay):
     """One patient's progress as of a date, and the verdict the rules suggest."""
 
     patient_id: int
@@ -147,14 +147,6 @@ class Progress:
     recent: list[DiaryCounts]  # the three 28-day windows ending the day before `as_of`
     verdict: Verdict = Verdict.AWAITING_BASELINE
     explanation: str = ""
-
-    @property
-    def verdict_label(self) -> str:
-        return Verdict(self.verdict).label
-
-    @property
-    def verdict_badge(self) -> str:
-        return VERDICT_BADGE[self.verdict]
 
     @property
     def complete_cycles(self) -> list[Window]:

@@ -9,6 +9,7 @@ S1 = date(2026, 1, 5)
 S2 = S1 + timedelta(days=84)
 S3 = S2 + timedelta(days=84)
 BASELINE_START = S1 - timedelta(days=28)
+AFTER_S3 = S3 + timedelta(days=10)  # cycle 2 complete, cycle 3 under way
 
 
 def treat(patient, *days: date) -> None:

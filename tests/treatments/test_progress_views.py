@@ -1,26 +1,18 @@
 """The progress page, the review decision, the GP letter and the patient's progress page."""
 
 from datetime import date, timedelta
-from unittest import mock
 
 import pytest
 from django.urls import reverse
 
 from diaries.models import DiaryDay
 from tests.factories import AdverseEventFactory, ReviewFactory
-from tests.treatments.progress_helpers import BASELINE_START, S3, responding_course
+from tests.treatments.progress_helpers import AFTER_S3, BASELINE_START, responding_course
 from treatments.models import Review, Verdict
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_after_s3")]
 
-TODAY = S3 + timedelta(days=10)
-
-
-@pytest.fixture(autouse=True)
-def today():
-    """Pages compute progress as of today: pin it to 10 days after the third session."""
-    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
-        yield
+TODAY = AFTER_S3
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The review queue on the neurologist home: who is in it, what it shows, and its query count."""
 
 from datetime import datetime, time, timedelta
-from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -9,6 +8,7 @@ from django.urls import reverse
 from patients.models import Patient
 from tests.factories import AdverseEventFactory, AppointmentFactory, PatientFactory, ReviewFactory
 from tests.treatments.progress_helpers import (
+    AFTER_S3,
     BASELINE_START,
     S1,
     S2,
@@ -19,15 +19,9 @@ from tests.treatments.progress_helpers import (
 )
 from treatments.review_queue import review_queue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_after_s3")]
 
-TODAY = S3 + timedelta(days=10)
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
-        yield
+TODAY = AFTER_S3
 
 
 def queued(today=TODAY, **options):

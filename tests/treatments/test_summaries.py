@@ -4,7 +4,6 @@ review queue pages in SQL."""
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -14,20 +13,14 @@ from django.urls import reverse
 from diaries.models import DiaryDay, DiaryDose
 from patients.models import Patient
 from tests.factories import PatientFactory, PatientMedicineFactory
-from tests.treatments.progress_helpers import S1, S2, S3, responding_course, treat
+from tests.treatments.progress_helpers import AFTER_S3, S1, S2, S3, responding_course, treat
 from treatments.models import CourseSummary, ProgressSummary
 from treatments.review_queue import PAGE_SIZE, review_queue
 from treatments.summaries import refresh_courses
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_after_s3")]
 
-TODAY = S3 + timedelta(days=10)
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
-        yield
+TODAY = AFTER_S3
 
 
 def shown(patient, today=TODAY):

@@ -34,6 +34,20 @@ VERDICT_BADGE = {
 }
 
 
+class VerdictDisplay:
+    """How a verdict is shown, for anything with a `verdict`."""
+
+    verdict: str
+
+    @property
+    def verdict_label(self) -> str:
+        return Verdict(self.verdict).label
+
+    @property
+    def verdict_badge(self) -> str:
+        return VERDICT_BADGE[self.verdict]
+
+
 class Decision(models.TextChoices):
     CONTINUE = "continue", "Continue treatment"
     STOP = "stop", "Stop treatment"

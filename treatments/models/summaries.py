@@ -9,7 +9,7 @@ COPY). Readers refresh what is out of date first, in a fixed number of queries.
 from django.db import models
 
 from patients.models import Patient
-from treatments.models.reviews import VERDICT_BADGE, Verdict
+from treatments.models.reviews import Verdict, VerdictDisplay
 
 
 class CourseSummary(models.Model):
@@ -59,7 +59,7 @@ class StaleCourse(models.Model):
         return f"Course of patient {self.patient_id} out of date"
 
 
-class ProgressSummary(models.Model):
+class ProgressSummary(VerdictDisplay, models.Model):
     """A patient's progress toward review as of `as_of`: what the review queue sorts and shows.
 
     Deleted by the triggers when the patient's diary, sessions or eligibility change; out of
@@ -82,11 +82,3 @@ class ProgressSummary(models.Model):
 
     def __str__(self):
         return f"Progress of patient {self.patient_id} on {self.as_of}: {self.verdict}"
-
-    @property
-    def verdict_label(self) -> str:
-        return Verdict(self.verdict).label
-
-    @property
-    def verdict_badge(self) -> str:
-        return VERDICT_BADGE[self.verdict]
