@@ -51,7 +51,11 @@ class BookingForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="Reason for cancelling", max_length=200)
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=200,
+        error_messages={"required": "Give a reason for cancelling."},
+    )
 
 
 class DayForm(forms.Form):

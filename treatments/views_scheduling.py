@@ -129,13 +129,19 @@ def appointment_status(request, patient_id: int, appointment_id: int):
     """Mark arrived, completed, did not attend or cancelled. From the arrivals list via htmx."""
     patient, appointment = patient_appointment(request, patient_id, appointment_id)
     status = request.POST.get("status", "")
+    reason_form = CancelForm(request.POST)  # checks the reason as the form does (length, NUL)
     error = None
     if status not in Status.values:
         error = "Choose what happened to the appointment."
+    elif status == Status.CANCELLED and not reason_form.is_valid():
+        error = " ".join(reason_form.errors["reason"])
     else:
         try:
             appointment = appointment_set_status(
-                appointment, status=status, by=request.user, reason=request.POST.get("reason", "")
+                appointment,
+                status=status,
+                by=request.user,
+                reason=reason_form.cleaned_data["reason"] if status == Status.CANCELLED else "",
             )
         except ValidationError as problem:
             error = " ".join(problem.messages)

@@ -128,6 +128,21 @@ class TestStatusPages:
         appointment.refresh_from_db()
         assert appointment.status == Status.BOOKED
 
+    @pytest.mark.parametrize(
+        "reason, message",
+        [("\x00", "Null characters are not allowed"), ("x" * 201, "at most 200 characters")],
+    )
+    def test_a_bad_cancellation_reason_is_refused(
+        self, front_desk_client, patient, reason, message
+    ):
+        appointment = AppointmentFactory(patient=patient)
+        url = reverse("schedule:status", args=[patient.pk, appointment.pk])
+        data = {"status": "cancelled", "reason": reason}
+        response = front_desk_client.post(url, data, follow=True)
+        assert message in response.text
+        appointment.refresh_from_db()
+        assert appointment.status == Status.BOOKED
+
     def test_undo_puts_a_wrong_no_show_back(self, front_desk_client, patient, front_desk):
         appointment = AppointmentFactory(
             patient=patient, starts_at=timezone.now() - timedelta(hours=2)
