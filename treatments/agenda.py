@@ -16,8 +16,7 @@ CLINICIANS_PER_PAGE = 6
 CHIP_FIELDS = [
     "patient__given_name",
     "patient__family_name",
-    "clinician__first_name",
-    "clinician__last_name",
+    "clinician_id",
     "kind",
     "status",
     "starts_at",
@@ -84,21 +83,28 @@ def agenda(first: date, last: date, clinicians: list) -> tuple[list[date], list[
     no more per page than a small one.
     """
     calendar = ClinicCalendar(first, last, [person.pk for person in clinicians])
-    appointments = list(
-        live_appointments(first, last)
-        .filter(clinician__in=[person.pk for person in clinicians])
+    appointments = (
+        Appointment.objects.live()
+        .filter(
+            starts_at__gte=local_datetime(first, time.min),
+            starts_at__lt=local_datetime(last + timedelta(days=1), time.min),
+            clinician__in=[person.pk for person in clinicians],
+        )
+        .select_related("patient")
         .only(*CHIP_FIELDS)
+        .order_by("starts_at")
     )
     free = free_slots(calendar)
     people = {person.pk: person for person in clinicians}
-    days = [
-        day
-        for day in days_between(first, last)
-        if day.weekday() in calendar.hours or any(a.local_day == day for a in appointments)
-    ]
     booked, open_slots = defaultdict(list), defaultdict(list)
     for appointment in appointments:
         booked[appointment.clinician_id, appointment.local_day].append(appointment)
+    booked_days = {day for _, day in booked}
+    days = [
+        day
+        for day in days_between(first, last)
+        if day.weekday() in calendar.hours or day in booked_days
+    ]
     for slot in free:
         open_slots[slot.clinician.pk, slot.local_day].append(slot)
     rows = []
