@@ -246,7 +246,7 @@ def recent_dates(as_of: date) -> list[tuple[date, date]]:
 
 # -- queries ---------------------------------------------------------------------------------
 
-WindowKey = tuple[int, int]  # (patient id, window index)
+WindowKey = tuple[int, int]  # (patient id, window index: 0 baseline, 1… cycles, -1… recent)
 
 
 def window_measures(windows: dict[WindowKey, tuple[date, date]]) -> dict[WindowKey, dict]:
@@ -272,7 +272,7 @@ def _window(label, start, end, measures: dict | None, **extra) -> Window:
 def progress_for_patients(
     patient_ids: Iterable[int], as_of: date, *, with_overuse: bool = False
 ) -> dict[int, Progress]:
-    """Progress of many patients as of `as_of`, in four queries whatever their number.
+    """Progress of many patients as of `as_of`, in three queries whatever their number.
 
     `with_overuse` adds ICHD-3 8.2 findings per window (one more query).
     """
@@ -301,19 +301,18 @@ def progress_for_patients(
             start, end, complete = cycle_dates(days, index, as_of)
             windows[patient_id, index + 1] = (start, end)
             completeness[patient_id, index + 1] = complete
-    recent_windows = {
-        (patient_id, index): dates
+    recent_windows = {  # negative indexes: the last three 28-day windows, measured alongside
+        (patient_id, -1 - index): dates
         for patient_id in ids
         if sessions[patient_id]
         for index, dates in enumerate(recent_dates(as_of))
     }
-    measures = window_measures(windows)
-    recent_measures = window_measures(recent_windows)
+    measures = window_measures(windows | recent_windows)
 
     progress = {}
     for patient_id in ids:
         recent = [
-            _window("", *dates, recent_measures.get((patient_id, index))).counts
+            _window("", *dates, measures.get((patient_id, -1 - index))).counts
             for index, dates in enumerate(recent_dates(as_of))
         ]
         days = sessions[patient_id]
