@@ -98,7 +98,7 @@ def _summary(progress: Progress) -> ProgressSummary:
 
 
 def refresh_progress(patient_ids: Iterable[int], today: date) -> int:
-    """Recompute the progress summaries of these patients as of `today` (five queries)."""
+    """Recompute the progress summaries of these patients as of `today` (four queries)."""
     progress = progress_for_patients(patient_ids, today)
     ProgressSummary.objects.bulk_create(
         [_summary(item) for item in progress.values()],
