@@ -53,14 +53,10 @@ class AgendaRow:
 
 
 def live_appointments(first: date, last: date, clinician=None):
-    """Live appointments starting from `first` to `last` inclusive, with patient and clinician."""
-    appointments = (
-        Appointment.objects.live()
-        .for_display()
-        .filter(
-            starts_at__gte=local_datetime(first, time.min),
-            starts_at__lt=local_datetime(last + timedelta(days=1), time.min),
-        )
+    """Live appointments starting from `first` to `last` inclusive."""
+    appointments = Appointment.objects.live().filter(
+        starts_at__gte=local_datetime(first, time.min),
+        starts_at__lt=local_datetime(last + timedelta(days=1), time.min),
     )
     return appointments.filter(clinician=clinician) if clinician else appointments
 
@@ -84,12 +80,8 @@ def agenda(first: date, last: date, clinicians: list) -> tuple[list[date], list[
     """
     calendar = ClinicCalendar(first, last, [person.pk for person in clinicians])
     appointments = (
-        Appointment.objects.live()
-        .filter(
-            starts_at__gte=local_datetime(first, time.min),
-            starts_at__lt=local_datetime(last + timedelta(days=1), time.min),
-            clinician__in=[person.pk for person in clinicians],
-        )
+        live_appointments(first, last)
+        .filter(clinician__in=[person.pk for person in clinicians])
         .select_related("patient")
         .only(*CHIP_FIELDS)
         .order_by("starts_at")

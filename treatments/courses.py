@@ -7,28 +7,12 @@ screen counts the interval the same way (DOMAIN.md §1).
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateField, ExpressionWrapper, F, Max, QuerySet, Value
-
 INTERVAL_DAYS = 84
 
 
 def next_due_on(performed_on: date) -> date:
     """The day the next session is due: 84 days after this one."""
     return performed_on + timedelta(days=INTERVAL_DAYS)
-
-
-def with_latest_session(patients: QuerySet) -> QuerySet:
-    """Annotate patients with `last_session_on`, `next_due_on` and `session_count`, in SQL.
-
-    Patients without sessions get None for both dates and 0 sessions.
-    """
-    return patients.annotate(
-        last_session_on=Max("sessions__performed_on"),
-        session_count=Count("sessions"),
-        next_due_on=ExpressionWrapper(
-            F("last_session_on") + Value(INTERVAL_DAYS), output_field=DateField()
-        ),
-    )
 
 
 def previous_session(patient_id: int, day: date, exclude_pk: int | None = None):

@@ -53,8 +53,7 @@ SORTS = [
 
 
 def queue_patients(today: date):
-    """Patients due or near review (courses refreshed first)."""
-    refresh_courses()
+    """Patients due or near review; read after `refresh_courses()`."""
     near = today + timedelta(days=NEAR_DAYS - INTERVAL_DAYS)  # next session due by today + 28
     return (
         Patient.objects.exclude(status=Patient.Status.DISCHARGED)
@@ -89,6 +88,7 @@ def _annotated(patients, today: date):
 
 def review_queue(today: date, *, verdict: str = "", sort: str = "due", page=1) -> Page:
     """One page of the queue as of `today`, optionally one verdict only, sorted by `sort`."""
+    refresh_courses()
     patients = queue_patients(today)
     refresh_stale_progress(patients, today)
     if verdict:

@@ -228,8 +228,10 @@ def day_list(request):
     """The printable list of the day's appointments, by clinician and time."""
     form = DayForm(request.GET or None)
     day = form.day()
-    appointments = live_appointments(day, day, form.chosen_clinician()).order_by(
-        "clinician__last_name", "starts_at"
+    appointments = (
+        live_appointments(day, day, form.chosen_clinician())
+        .for_display()
+        .order_by("clinician__last_name", "starts_at")
     )
     return render(request, "treatments/day_list.html", {"day": day, "appointments": appointments})
 
@@ -238,8 +240,10 @@ def day_list(request):
 def arrivals(request):
     """Today's appointments, with one click to say the patient has arrived."""
     today = timezone.localdate()
-    appointments = live_appointments(today, today).filter(
-        status__in=[Status.BOOKED, Status.ARRIVED]
+    appointments = (
+        live_appointments(today, today)
+        .for_display()
+        .filter(status__in=[Status.BOOKED, Status.ARRIVED])
     )
     return render(
         request, "treatments/arrivals.html", {"appointments": appointments, "today": today}

@@ -3,14 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from patients.models import Patient
 from tests.factories import InjectionSessionFactory, PatientFactory
-from treatments.courses import (
-    heaviest_window_units,
-    next_due_on,
-    previous_session,
-    with_latest_session,
-)
+from treatments.courses import heaviest_window_units, next_due_on, previous_session
+from treatments.models import CourseSummary
+from treatments.summaries import refresh_courses
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +15,7 @@ def test_the_next_session_is_due_84_days_later():
     assert next_due_on(date(2026, 1, 5)) == date(2026, 3, 30)
 
 
-def test_patients_are_annotated_with_their_latest_session_in_one_query(
+def test_every_course_is_summarised_from_its_latest_session_in_one_query(
     django_assert_num_queries,
 ):
     treated = PatientFactory()
@@ -28,9 +24,10 @@ def test_patients_are_annotated_with_their_latest_session_in_one_query(
     InjectionSessionFactory(patient=treated, performed_on=today - timedelta(days=200))
     InjectionSessionFactory(patient=treated, performed_on=today - timedelta(days=100))
     with django_assert_num_queries(1):
-        rows = {p.pk: p for p in with_latest_session(Patient.objects.all())}
+        refresh_courses()
+    rows = {row.patient_id: row for row in CourseSummary.objects.all()}
     assert rows[treated.pk].last_session_on == today - timedelta(days=100)
-    assert rows[treated.pk].next_due_on == today - timedelta(days=16)
+    assert rows[treated.pk].injection_due_on == today - timedelta(days=16)
     assert rows[treated.pk].session_count == 2
     assert rows[untreated.pk].last_session_on is None
     assert rows[untreated.pk].session_count == 0
