@@ -11,7 +11,7 @@ from tests.factories import (
     ReviewFactory,
 )
 from treatments.models import Appointment
-from treatments.worklists import front_desk_worklists
+from treatments.worklists import ROWS, front_desk_worklists
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
@@ -97,3 +97,12 @@ def test_the_front_desk_home_does_a_bounded_number_of_queries(
         response = front_desk_client.get(reverse("front_desk_home"))
     assert response.text.count(">Book</a>") == 2 * size
     assert response.text.count(">Rebook</a>") == size
+
+
+def test_a_full_list_says_there_are_more(front_desk_client):
+    for _ in range(ROWS + 1):
+        treated(80, sessions=2)  # review due before the third session, and the injection
+    html = front_desk_client.get(reverse("front_desk_home")).text
+    reviews = html[html.index('data-testid="reviews-due"') :]
+    assert f">{ROWS}+</span>" in reviews[: reviews.index("</h2>")]
+    assert reviews.count(">Book review</a>") == ROWS
