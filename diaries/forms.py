@@ -5,10 +5,8 @@ from django.utils import timezone
 
 from clinic.forms import DateInput, StaffForm
 from clinic.uploads import validate_upload_size
-from diaries.checkins import QUESTIONS, Answer
 from diaries.entries import Dose
 from diaries.models import DiaryDay, PatientMedicine, Severity
-from treatments.models import AdverseEvent
 
 HEADACHE_DETAILS = [
     "severity",
@@ -147,37 +145,3 @@ class PortalAccountForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ["username"]
-
-
-class CheckInForm(forms.Form):
-    """The short side-effect check-in; ticking nothing means nothing to report."""
-
-    symptoms = forms.MultipleChoiceField(
-        label="Since your injections, have you had any of these?",
-        choices=[(key, label) for key, (label, _) in QUESTIONS.items()],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    other = forms.CharField(label="Anything else? Describe it", max_length=200, required=False)
-    severity = forms.ChoiceField(
-        label="How bad is it at its worst?",
-        choices=AdverseEvent.Severity.choices,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    onset_on = forms.DateField(label="When did it start?", required=False, widget=DateInput())
-
-    def clean(self):
-        data = super().clean()
-        if data.get("symptoms") or data.get("other"):
-            if not data.get("severity"):
-                self.add_error("severity", "Tell us how bad it is.")
-            if not data.get("onset_on"):
-                self.add_error("onset_on", "Tell us roughly when it started.")
-        return data
-
-    def answers(self) -> list[Answer]:
-        answers = [Answer(QUESTIONS[key][1]) for key in self.cleaned_data["symptoms"]]
-        if self.cleaned_data["other"]:
-            answers.append(Answer(AdverseEvent.Kind.OTHER, self.cleaned_data["other"]))
-        return answers

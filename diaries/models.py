@@ -281,28 +281,3 @@ class PortalInvitation(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.used_at is None and self.revoked_at is None and now < self.expires_at
-
-
-class SideEffectCheckIn(models.Model):
-    """The patient's answer to the portal's side-effect check-in after one session."""
-
-    session = models.OneToOneField(
-        "treatments.InjectionSession", on_delete=models.PROTECT, related_name="check_in"
-    )
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    answered_at = models.DateTimeField(default=timezone.now)
-    nothing_to_report = models.BooleanField(default=False)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "side-effect check-in"
-
-    def __str__(self):
-        return f"Check-in after {self.session}"
-
-    @property
-    def audit_patient_id(self) -> int:
-        return self.session.patient_id

@@ -16,6 +16,5 @@ urlpatterns = [
     path("export.csv", views.export, name="export"),
     path("report/", views.report, name="report"),
     path("my-records.zip", views.my_records, name="my_records"),
-    path("check-in/<int:session_id>/", views.check_in, name="check_in"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

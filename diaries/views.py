@@ -12,16 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic import audit
+from clinic import audit, sections
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
 from diaries.calendar import LEGEND, diary_months, month_start, months_between
-from diaries.checkins import check_in_answer, check_in_due, check_in_window
 from diaries.entries import diary_day_save, mark_headache_free, medicine_save, source_for
 from diaries.exchange import export_csv, import_csv
 from diaries.forms import (
-    CheckInForm,
     DateRangeForm,
     DiaryDayForm,
     ImportForm,
@@ -31,11 +29,9 @@ from diaries.forms import (
 from diaries.history import day_history
 from diaries.invitations import invitation_accept, invitation_send, usable_invitation
 from diaries.metrics import diary_summary, last_28_days
-from diaries.models import DiaryDay, SideEffectCheckIn, earliest_diary_day
+from diaries.models import DiaryDay, earliest_diary_day
 from patients.access import own_patient, patient_for_user
 from patients.data_export import archive_response
-from treatments.agenda import upcoming_for_patient
-from treatments.models import InjectionSession
 
 MISSING_DAYS_SHOWN = 14
 MAX_REPORT_MONTHS = 12
@@ -60,7 +56,6 @@ def portal_home(request):
         for n in range(1, MISSING_DAYS_SHOWN + 1)
         if today - timedelta(days=n) >= first and today - timedelta(days=n) not in entries
     ]
-    last_session = InjectionSession.objects.filter(patient=patient).order_by("-performed_on")
     audit.record_view(request, patient, "portal home")
     return render(
         request,
@@ -71,9 +66,10 @@ def portal_home(request):
             today_url=diary.day_url(today, entries.get(today)),
             missing=missing,
             summary=diary_summary(patient, *last_28_days(today)),
-            last_session=last_session.first(),
-            appointments=upcoming_for_patient(patient),
-            check_in=check_in_due(patient, today),
+            sections=sections.sections(sections.PORTAL_HOME, patient=patient, today=today),
+            more_sections=sections.sections(
+                sections.PORTAL_HOME_MORE, patient=patient, today=today
+            ),
         ),
     )
 
@@ -319,43 +315,3 @@ def report(request, diary: Diary):
 def my_records(request):
     """Everything the clinic holds about the logged-in patient, as a zip."""
     return archive_response(request, own_patient(request.user))
-
-
-@patient_required
-def check_in(request, session_id: int):
-    """The side-effect check-in for one of the patient's own sessions, 2 to 4 weeks after it."""
-    patient = own_patient(request.user)
-    session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
-    opens, closes = check_in_window(session)
-    if SideEffectCheckIn.objects.filter(session=session).exists():
-        messages.info(request, "Thank you: you already answered this check-in.")
-        return redirect("portal:home")
-    if not opens <= timezone.localdate() <= closes:
-        messages.info(request, f"This check-in is open from {opens:%-d %B} to {closes:%-d %B %Y}.")
-        return redirect("portal:home")
-    form = CheckInForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            events = check_in_answer(
-                session=session,
-                by=request.user,
-                answers=form.answers(),
-                severity=form.cleaned_data["severity"],
-                onset_on=form.cleaned_data["onset_on"],
-            )
-        except ValidationError as error:
-            add_model_errors(form, error)
-        else:
-            if any(event.serious for event in events):
-                messages.warning(
-                    request,
-                    "Thank you. Your neurologist has been alerted and the clinic will contact "
-                    "you. If you have trouble breathing, swallowing or speaking now, call 999.",
-                )
-            else:
-                messages.success(request, "Thank you: your answers are with the clinic.")
-            return redirect("portal:home")
-    audit.record_view(request, patient, "side-effect check-in")
-    return render(
-        request, "diaries/check_in.html", {"form": form, "session": session, "patient": patient}
-    )

@@ -23,3 +23,8 @@ def patient_for_user(user, patient_id: int, queryset=None) -> Patient:
 def own_patient(user) -> Patient:
     """The patient record behind a portal account (404 if the account has none)."""
     return get_object_or_404(Patient, user=user)
+
+
+def staff_patient(request, patient_id: int) -> Patient:
+    """The patient with flags prefetched, for pages that show the warning header."""
+    return patient_for_user(request.user, patient_id, Patient.objects.prefetch_related("flags"))

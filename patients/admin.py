@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from patients import audit_admin  # noqa: F401  (registers the audit trail)
 from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
-from treatments.progress_admin import ProgressColumnsMixin, VerdictFilter
 
 
 class PriorPreventiveInline(admin.TabularInline):
@@ -17,7 +17,7 @@ class ClinicalFlagInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(ProgressColumnsMixin, SimpleHistoryAdmin):
+class PatientAdmin(SimpleHistoryAdmin):
     list_display = [
         "mrn",
         "family_name",
@@ -26,11 +26,8 @@ class PatientAdmin(ProgressColumnsMixin, SimpleHistoryAdmin):
         "primary_diagnosis",
         "status",
         "registered_on",
-        "sessions",
-        "latest_reduction",
-        "verdict",
     ]
-    list_filter = ["status", "primary_diagnosis", "sex", "preferred_contact", VerdictFilter]
+    list_filter = ["status", "primary_diagnosis", "sex", "preferred_contact"]
     search_fields = ["mrn", "family_name", "given_name", "email", "phone"]
     date_hierarchy = "registered_on"
     autocomplete_fields = ["user", "consent_taken_by"]

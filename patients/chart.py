@@ -1,19 +1,12 @@
-"""The pieces of a patient's chart: the header every staff page shows, and the sections."""
+"""The pieces of a patient's chart: the header every staff page shows, and the sections.
 
-from dataclasses import dataclass, field
+The chart's sections come from the apps above (`clinic.sections`, page `CHART`): each
+registers a provider in its `AppConfig.ready()`, so this app imports none of them.
+"""
 
+from clinic import sections
 from clinic.roles import Role
 from patients.models import Patient
-
-
-@dataclass(frozen=True)
-class ChartSection:
-    """One titled block of the chart, rendered from `template` with `context`."""
-
-    title: str
-    template: str
-    context: dict = field(default_factory=dict)
-    anchor: str = ""
 
 
 def patient_header(patient: Patient) -> dict:
@@ -27,14 +20,6 @@ def patient_header(patient: Patient) -> dict:
     }
 
 
-def chart_sections(patient: Patient, role: Role) -> list[ChartSection]:
-    """Sections contributed by the treatment and diary apps and the audit trail, in order."""
-    from clinic.access_log import access_log_sections
-    from diaries.chart import diary_sections
-    from treatments.chart import treatment_sections
-
-    return [
-        *treatment_sections(patient, role),
-        *diary_sections(patient, role),
-        *access_log_sections(patient, role),
-    ]
+def chart_sections(patient: Patient, role: Role) -> list[sections.Section]:
+    """The sections every app contributes to the chart, in order."""
+    return sections.sections(sections.CHART, patient=patient, role=role)

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required, user_role
-from patients.access import patient_for_user
+from patients.access import patient_for_user, staff_patient
+from patients.access_log import patient_events
 from patients.chart import chart_sections, patient_header
 from patients.data_export import archive_response
 from patients.eligibility import assess_nice
@@ -25,11 +26,7 @@ from patients.models import ClinicalFlag, Eligibility, Patient
 from patients.records import patient_save
 
 PATIENTS_PER_PAGE = 25
-
-
-def staff_patient(request, patient_id: int) -> Patient:
-    """The patient with flags prefetched, for pages that show the warning header."""
-    return patient_for_user(request.user, patient_id, Patient.objects.prefetch_related("flags"))
+EVENTS_PER_PAGE = 50
 
 
 @neurologist_required
@@ -202,3 +199,12 @@ def flag_resolve(request, patient_id: int, flag_id: int):
     flag.save()
     messages.success(request, f"{flag} marked as resolved.")
     return redirect("patients:chart", patient.pk)
+
+
+@neurologist_required
+def access_log(request, patient_id: int):
+    """Everyone who viewed, changed or exported this patient's records, newest first."""
+    patient = staff_patient(request, patient_id)
+    audit.record_view(request, patient, "access log")
+    page = Paginator(patient_events(patient), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "patients/access_log.html", {**patient_header(patient), "page": page})

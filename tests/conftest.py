@@ -2,9 +2,13 @@
 
 import os
 import shutil
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 
 from clinic.roles import Role
 from tests.factories import PortalPatientFactory, UserFactory
@@ -117,3 +121,14 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def pinned_after_s3():
+    """Pages compute progress as of today: the clock stands 10 days after the third session."""
+    from tests.reviews.progress_helpers import AFTER_S3
+
+    with time_machine.travel(
+        datetime.combine(AFTER_S3, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)), tick=False
+    ):
+        yield AFTER_S3

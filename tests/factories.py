@@ -130,7 +130,7 @@ class DiaryDayFactory(factory.django.DjangoModelFactory):
 
 class ReviewFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "treatments.Review"
+        model = "reviews.Review"
 
     patient = factory.SubFactory(PatientFactory)
     reviewed_on = factory.LazyFunction(date.today)
@@ -145,7 +145,7 @@ class ClinicianClinicFactory(factory.django.DjangoModelFactory):
     """A weekly injection clinic: Tuesdays 09:00–12:00 in 20-minute slots unless told."""
 
     class Meta:
-        model = "treatments.ClinicianClinic"
+        model = "scheduling.ClinicianClinic"
 
     clinician = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)
     weekday = 1
@@ -158,7 +158,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     """An injection appointment, saved as is (no calendar checks: use it for any date)."""
 
     class Meta:
-        model = "treatments.Appointment"
+        model = "scheduling.Appointment"
 
     patient = factory.SubFactory(PatientFactory)
     clinician = factory.SubFactory(UserFactory, role=Role.NEUROLOGIST)

@@ -92,6 +92,3 @@ class AdverseEventAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from treatments import admin_scheduling  # noqa: E402,F401  (calendar and appointments)

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required
+from patients.access import staff_patient
 from patients.chart import patient_header
-from patients.views import staff_patient
 from treatments.courses import next_due_on
 from treatments.forms import (
     AdditionFormSet,

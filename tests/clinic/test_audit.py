@@ -35,7 +35,7 @@ def test_viewing_the_chart_records_who_when_and_from_where(neurologist_client, n
         ("patients:eligibility", "eligibility form"),
         ("patients:preventive_add", "prior preventive form"),
         ("patients:flag_add", "flag form"),
-        ("patient_access_log", "access log"),
+        ("patients:access_log", "access log"),
     ],
 )
 def test_every_page_about_a_patient_records_a_view(neurologist_client, url_name, what):
@@ -165,7 +165,7 @@ class TestAccessLogOnTheChart:
         patient = PatientFactory(status=Patient.Status.REFERRED)
         patient.status = Patient.Status.ACTIVE
         patient_save(patient)
-        response = neurologist_client.get(reverse("patient_access_log", args=[patient.pk]))
+        response = neurologist_client.get(reverse("patients:access_log", args=[patient.pk]))
         assert response.status_code == 200
         assert "referred → active" in response.content.decode()
 
@@ -177,5 +177,5 @@ class TestAccessLogOnTheChart:
         PriorPreventiveFactory.create_batch(size, patient=patient)  # one event each
         # session, user, role, patient, flags, audit insert, count, page of events
         with django_assert_max_num_queries(8):
-            response = neurologist_client.get(reverse("patient_access_log", args=[patient.pk]))
+            response = neurologist_client.get(reverse("patients:access_log", args=[patient.pk]))
         assert response.status_code == 200

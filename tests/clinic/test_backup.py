@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from clinic.backup import Database
-from treatments.demo_progress import COURSES as PROGRESS_COURSES
+from demo.reviews import COURSES as PROGRESS_COURSES
 
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump sees only committed rows
 
@@ -52,7 +52,7 @@ def test_the_demo_clinic_is_restored_row_for_row(tmp_path, restored_database, ca
     with source.connect() as original, restored_database.connect() as copy:
         before, after = table_fingerprints(original), table_fingerprints(copy)
     clinical = [
-        name for name in before if name.startswith(("patients_", "treatments_", "diaries_"))
+        name for name in before if name.startswith(("patients_", "treatments_", "diaries_", "scheduling_", "reviews_"))
     ]
     assert len(clinical) >= 10 and before["patients_patient"][0] == 40 + len(PROGRESS_COURSES)
     assert after == before  # every table: same row count and checksum

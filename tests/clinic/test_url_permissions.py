@@ -60,7 +60,7 @@ URLS = [
         "patients:flag_resolve", NEURO, {"patient_id": "patient", "flag_id": "flag"}, method="post"
     ),
     Url("portal:home", PATIENT),
-    Url("patient_access_log", NEURO, {"patient_id": "patient"}),
+    Url("patients:access_log", NEURO, {"patient_id": "patient"}),
     Url("account", ANYONE),
     Url("two_factor", ANYONE),
     Url("two_factor_verify", ANYONE),
@@ -93,7 +93,7 @@ URLS = [
     Url("portal:export", PATIENT),
     Url("portal:report", PATIENT),
     Url("portal:my_records", PATIENT),
-    Url("portal:check_in", PATIENT, {"session_id": "session"}),
+    Url("check_in:answer", PATIENT, {"session_id": "session"}),
     Url("diary:calendar", NEURO, {"patient_id": "patient"}),
     Url("diary:day_new", NEURO, {"patient_id": "patient"}),
     Url("diary:day_edit", NEURO, {"patient_id": "patient", "day_id": "day"}),

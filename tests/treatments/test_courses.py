@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from scheduling.models import CourseSummary
+from scheduling.summaries import refresh_courses
 from tests.factories import InjectionSessionFactory, PatientFactory
 from treatments.courses import heaviest_window_units, next_due_on, previous_session
-from treatments.models import CourseSummary
-from treatments.summaries import refresh_courses
 
 pytestmark = pytest.mark.django_db
 

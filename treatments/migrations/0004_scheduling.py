@@ -6,9 +6,31 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import simple_history.models
-import treatments.models.scheduling
+import secrets
+
 from django.conf import settings
+from django.contrib.postgres.fields import BigIntegerRangeField, DateTimeRangeField, RangeBoundary
 from django.db import migrations, models
+
+
+def new_feed_token():
+    return secrets.token_urlsafe(24)
+
+
+# The expressions of the no-overlap constraints as they were when this migration was written
+# (the models have since moved to the scheduling app, which uses btree_gist instead).
+class TsTzRange(models.Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class IdPoint(models.Func):
+    function = "INT8RANGE"
+    output_field = BigIntegerRangeField()
+
+    def __init__(self, field, **extra):
+        bounds = RangeBoundary(inclusive_lower=True, inclusive_upper=True)
+        super().__init__(field, field, bounds, **extra)
 
 
 class Migration(migrations.Migration):
@@ -46,7 +68,7 @@ class Migration(migrations.Migration):
             name='CalendarFeed',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=treatments.models.scheduling.new_feed_token, max_length=64, unique=True)),
+                ('token', models.CharField(default=new_feed_token, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('clinician', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
             ],
@@ -174,11 +196,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(treatments.models.scheduling.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), (treatments.models.scheduling.IdPoint('clinician'), '&&')], name='appointment_no_clinician_overlap', violation_error_message='That slot was just taken: the clinician is already booked at this time. Choose another slot.'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), (IdPoint('clinician'), '&&')], name='appointment_no_clinician_overlap', violation_error_message='That slot was just taken: the clinician is already booked at this time. Choose another slot.'),
         ),
         migrations.AddConstraint(
             model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(treatments.models.scheduling.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), (treatments.models.scheduling.IdPoint('patient'), '&&')], name='appointment_no_patient_overlap', violation_error_message='The patient already has an appointment at this time.'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), (IdPoint('patient'), '&&')], name='appointment_no_patient_overlap', violation_error_message='The patient already has an appointment at this time.'),
         ),
         migrations.AddConstraint(
             model_name='clinicianclinic',

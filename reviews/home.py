@@ -1,0 +1,52 @@
+"""Reviews' sections of the home pages: the neurologist's queue, the desk's reviews to book."""
+
+from datetime import time
+
+from clinic.sections import Section
+from reviews.due import due_reason, latest_of, patients_due_review
+from reviews.queue import queue_context
+from scheduling.calendar import local_datetime
+from scheduling.worklists import ROWS
+
+
+def review_queue(*, request, today) -> list[Section]:
+    return [
+        Section(
+            "Review queue", "reviews/partials/review_queue.html", queue_context(request.GET, today)
+        )
+    ]
+
+
+def reviews_to_book(today):
+    """Active patients whose review is due and who have no review appointment booked."""
+    since = local_datetime(today, time.min)
+    return (
+        patients_due_review(today)
+        .filter(status="active")
+        .exclude(course__booked_review_at__gte=since)
+        .select_related("course")
+        .order_by("course__injection_due_on", "family_name", "pk")
+    )
+
+
+def reviews_due(*, request, today) -> list[Section]:
+    patients = list(reviews_to_book(today)[:ROWS])
+    for patient in patients:
+        patient.due_reason = due_reason(patient.course.session_count, latest_of(patient))
+    return [
+        Section(
+            "Reviews due",
+            "reviews/partials/reviews_due.html",
+            {"reviews_due": patients, "rows_per_list": ROWS},
+        )
+    ]
+
+
+def portal_progress(*, patient, today) -> list[Section]:
+    return [
+        Section(
+            "Your progress",
+            "reviews/partials/portal_progress_link.html",
+            {"has_sessions": patient.sessions.exists()},
+        )
+    ]

@@ -1,0 +1,18 @@
+from django.db import migrations
+
+from reviews import triggers
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("reviews", "0001_tables_from_treatments"),
+        ("diaries", "0005_side_effect_check_in_moved_to_treatments"),
+        ("treatments", "0011_models_moved"),
+    ]
+
+    operations = [
+        migrations.RunSQL(triggers.install_sql(), triggers.uninstall_sql()),
+        # Every summary is computed again as of the day (refresh_summaries, or the next write).
+        migrations.RunSQL("DELETE FROM reviews_progresssummary;", migrations.RunSQL.noop),
+    ]

@@ -1,0 +1,6 @@
+"""Review models: decisions at review, and the review queue's progress summaries."""
+
+from reviews.models.reviews import Decision, Review, Verdict
+from reviews.models.summaries import ProgressSummary
+
+__all__ = ["Decision", "ProgressSummary", "Review", "Verdict"]

@@ -1,0 +1,98 @@
+"""Bringing the review queue's progress summaries up to date: where data is written, and daily.
+
+The triggers (`reviews/triggers.py`) delete a patient's summary when an input of the progress
+rules changes. A write of such a row (any model in `PROGRESS_INPUTS`, through forms, the admin
+or a domain function: every one keeps history) schedules `refresh_queued` for that patient
+after its transaction commits; `refresh_summaries` (the nightly job) recomputes every queued
+patient's summary as of the new day. Pages only read. Each function runs a fixed number of
+queries whatever the number of patients.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from fractions import Fraction
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from clinic.audit import audited_patient_id
+from reviews.models import ProgressSummary
+from reviews.due import patients_due_review
+from reviews.progress import Progress, progress_for_patients, rounded
+
+
+def _summary(progress: Progress) -> ProgressSummary:
+    baseline = progress.baseline
+    cycle = progress.latest_complete_cycle
+    return ProgressSummary(
+        patient_id=progress.patient_id,
+        as_of=progress.as_of,
+        verdict=progress.verdict,
+        baseline_source=(baseline.source or "") if baseline else "",
+        baseline_rate=rounded(baseline.headache_rate) if baseline else None,
+        latest_rate=rounded(cycle.headache_rate) if cycle else None,
+        reduction=rounded(cycle.reduction) if cycle else None,
+        coverage=rounded(Fraction(cycle.days_logged * 100, cycle.days_in_window))
+        if cycle
+        else None,
+    )
+
+
+def refresh_progress(patient_ids: Iterable[int], today: date) -> int:
+    """Recompute the progress summaries of these patients as of `today` (four queries)."""
+    progress = progress_for_patients(patient_ids, today)
+    ProgressSummary.objects.bulk_create(
+        [_summary(item) for item in progress.values()],
+        update_conflicts=True,
+        unique_fields=["patient"],
+        update_fields=[
+            "as_of",
+            "verdict",
+            "baseline_source",
+            "baseline_rate",
+            "latest_rate",
+            "reduction",
+            "coverage",
+        ],
+    )
+    return len(progress)
+
+
+def refresh_stale_progress(patients: QuerySet, today: date) -> int:
+    """Refresh the summaries of `patients` that are missing or not as of `today`."""
+    fresh = ProgressSummary.objects.filter(patient=OuterRef("pk"), as_of=today)
+    stale = list(patients.exclude(Exists(fresh)).values_list("pk", flat=True))
+    return refresh_progress(stale, today) if stale else 0
+
+
+def refresh_queued(patient_ids: Iterable[int], today: date) -> int:
+    """Refresh the stale summaries of those of these patients who are in the review queue."""
+    return refresh_stale_progress(patients_due_review(today).filter(pk__in=patient_ids), today)
+
+
+def refresh_summaries(today: date) -> int:
+    """The nightly job: every queued patient's summary as of `today`."""
+    return refresh_stale_progress(patients_due_review(today), today)
+
+
+def refresh_after_commit(patient_id: int | None) -> None:
+    """Once the current transaction commits, refresh this patient's summary if it is stale."""
+    if patient_id is not None:
+        transaction.on_commit(lambda: refresh_queued([patient_id], timezone.localdate()))
+
+
+# Models whose writes can change a queued patient's progress, or put a patient in the queue.
+PROGRESS_INPUTS = {
+    "treatments.InjectionSession",
+    "patients.Eligibility",
+    "diaries.DiaryDay",
+    "diaries.DiaryDose",
+    "scheduling.Appointment",
+}
+
+
+def refresh_on_history(sender, instance, **kwargs) -> None:
+    """simple-history's signal: every audited write of a progress input."""
+    if instance._meta.label in PROGRESS_INPUTS:
+        refresh_after_commit(audited_patient_id(instance))

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "progress"
+urlpatterns = [
+    path("patients/<int:patient_id>/progress/", views.progress_page, name="page"),
+    path("patients/<int:patient_id>/progress/review/", views.review_add, name="review_add"),
+    path(
+        "patients/<int:patient_id>/progress/reviews/<int:review_id>/letter/",
+        views.review_letter,
+        name="letter",
+    ),
+    path("portal/progress/", views.portal_progress, name="portal"),
+]

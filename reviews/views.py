@@ -1,0 +1,116 @@
+"""Progress toward the review: the neurologist's page, the review decision, the GP letter, and
+the patient's own simpler page."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from clinic import audit
+from clinic.forms import add_model_errors
+from clinic.roles import neurologist_required, patient_required
+from patients.access import own_patient, staff_patient
+from patients.chart import patient_header
+from patients.eligibility import assess_nice
+from patients.models import Eligibility
+from reviews.charts import headache_chart, severity_heatmap
+from reviews.forms import ReviewForm
+from reviews.models import Review
+from reviews.models.reviews import SUGGESTED_DECISION
+from reviews.progress import Progress, patient_progress, rounded
+from reviews.reviewing import review_record, score_rows
+from treatments.models import AdverseEvent, InjectionSession
+
+
+def side_effects_by_cycle(progress: Progress) -> list[tuple[str, list[AdverseEvent]]]:
+    """Each cycle's label with the side effects recorded after its session."""
+    events = AdverseEvent.objects.filter(
+        session__patient_id=progress.patient_id, session__performed_on__lte=progress.as_of
+    ).select_related("session")
+    by_day: dict = {}
+    for event in events.order_by("onset_on", "id"):
+        by_day.setdefault(event.session.performed_on, []).append(event)
+    return [(cycle.label, by_day.get(cycle.start, [])) for cycle in progress.cycles]
+
+
+def progress_context(patient, as_of) -> dict:
+    """Everything the progress page and the letter show, computed once."""
+    progress = patient_progress(patient, as_of)
+    return {
+        **patient_header(patient),
+        "progress": progress,
+        "chart": headache_chart(progress),
+        "heatmap": severity_heatmap(patient.pk, as_of),
+        "windows": [(window, window.summary()) for window in progress.windows],
+        "side_effects": side_effects_by_cycle(progress),
+        "score_rows": score_rows(list(patient.reviews.select_related("reviewed_by"))),
+        "suggested_decision": SUGGESTED_DECISION.get(progress.verdict),
+    }
+
+
+@neurologist_required
+def progress_page(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    audit.record_view(request, patient, "progress")
+    return render(request, "reviews/progress.html", progress_context(patient, timezone.localdate()))
+
+
+@neurologist_required
+def review_add(request, patient_id: int):
+    patient = staff_patient(request, patient_id)
+    review = Review(patient=patient, reviewed_by=request.user)
+    form = ReviewForm(request.POST or None, instance=review)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = review_record(review=form.save(commit=False), reviewed_by=request.user)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"Review recorded: {review.get_decision_display()}.")
+            return redirect("progress:page", patient.pk)
+    context = progress_context(patient, timezone.localdate())
+    audit.record_view(request, patient, "review form")
+    return render(request, "reviews/review_form.html", {**context, "form": form})
+
+
+@neurologist_required
+def review_letter(request, patient_id: int, review_id: int):
+    patient = staff_patient(request, patient_id)
+    review = get_object_or_404(patient.reviews.select_related("reviewed_by"), pk=review_id)
+    audit.record_view(request, patient, "review letter")
+    eligibility = Eligibility.objects.filter(patient=patient).first()
+    preventives = list(patient.prior_preventives.all())
+    return render(
+        request,
+        "reviews/review_letter.html",
+        {
+            **progress_context(patient, review.reviewed_on),
+            "review": review,
+            "eligibility": eligibility,
+            "nice": assess_nice(patient, eligibility, preventives, review.reviewed_on),
+            "preventives": preventives,
+            "sessions": InjectionSession.objects.filter(
+                patient=patient, performed_on__lte=review.reviewed_on
+            )
+            .select_related("protocol")
+            .order_by("performed_on"),
+        },
+    )
+
+
+@patient_required
+def portal_progress(request):
+    patient = own_patient(request.user)
+    audit.record_view(request, patient, "portal progress")
+    progress = patient_progress(patient, timezone.localdate(), with_overuse=False)
+    latest = progress.latest_complete_cycle
+    return render(
+        request,
+        "reviews/portal_progress.html",
+        {
+            "progress": progress,
+            "chart": headache_chart(progress),
+            "latest": latest,
+            "reduction": rounded(latest.reduction) if latest else None,
+        },
+    )

@@ -1,0 +1,60 @@
+"""Admin for the clinic calendar: where the clinic's hours, closures, clinics and leave are set."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from scheduling.models import (
+    Appointment,
+    CalendarFeed,
+    ClinicianClinic,
+    ClinicianLeave,
+    Closure,
+    OpeningHours,
+    Reminder,
+)
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    list_display = ["weekday", "opens_at", "closes_at"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ["reason", "starts_on", "ends_on"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(ClinicianClinic)
+class ClinicianClinicAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "weekday", "starts_at", "ends_at", "slot_minutes"]
+    list_filter = ["clinician", "weekday"]
+
+
+@admin.register(ClinicianLeave)
+class ClinicianLeaveAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "starts_on", "ends_on", "reason"]
+    list_filter = ["clinician"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    list_display = ["starts_at", "patient", "clinician", "kind", "status"]
+    list_filter = ["status", "kind", "clinician"]
+    date_hierarchy = "starts_at"
+    search_fields = ["patient__family_name", "patient__mrn"]
+    list_select_related = ["patient", "clinician"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["appointment", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status"]
+    list_select_related = ["appointment__patient"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "created_at"]
+    readonly_fields = ["token"]

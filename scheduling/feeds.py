@@ -1,0 +1,63 @@
+"""iCalendar (RFC 5545) files: a patient's own appointments, and clinicians' private feeds.
+
+A clinician's feed carries no patient names: a calendar app on a phone is not the chart.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from scheduling.models import Appointment, CalendarFeed
+
+FEED_DAYS_BACK = 30
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _event(appointment: Appointment, summary: str, host: str) -> Event:
+    event = Event()
+    event.add("uid", f"appointment-{appointment.pk}@{host}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.starts_at)
+    event.add("dtend", appointment.ends_at)
+    event.add("summary", summary)
+    event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
+    event.add("location", settings.CLINIC_NAME)
+    return event
+
+
+def patient_calendar(patient, host: str) -> bytes:
+    """Every appointment of the patient, cancelled ones marked as such."""
+    calendar = _calendar(f"{settings.CLINIC_NAME}: my appointments")
+    for appointment in patient.appointments.select_related("clinician"):
+        summary = f"{appointment.get_kind_display()} with {appointment.clinician}"
+        calendar.add_component(_event(appointment, summary, host))
+    return calendar.to_ical()
+
+
+def clinician_calendar(feed: CalendarFeed, host: str) -> bytes:
+    """The clinician's live appointments from a month ago on: type only, never who."""
+    since = timezone.now() - timezone.timedelta(days=FEED_DAYS_BACK)
+    calendar = _calendar(f"{settings.CLINIC_NAME}: clinics of {feed.clinician}")
+    appointments = Appointment.objects.live().filter(clinician=feed.clinician, starts_at__gte=since)
+    for appointment in appointments:
+        calendar.add_component(
+            _event(appointment, f"{appointment.get_kind_display()} (patient)", host)
+        )
+    return calendar.to_ical()
+
+
+def feed_reset(clinician) -> CalendarFeed:
+    """Give the clinician a new feed address; the old one stops working at once."""
+    feed, created = CalendarFeed.objects.get_or_create(clinician=clinician)
+    if not created:
+        feed.token = CalendarFeed._meta.get_field("token").default()
+        feed.created_at = timezone.now()
+        feed.save()
+    return feed

@@ -1,0 +1,78 @@
+"""Forms for booking appointments and changing their status."""
+
+from datetime import datetime
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from clinic.forms import DateInput
+from scheduling.models import Appointment
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+def clinicians():
+    """Clinicians who hold clinics, for choosing whom to book with."""
+    return get_user_model().objects.filter(clinics__isnull=False).distinct()
+
+
+class BookingForm(forms.Form):
+    clinician = forms.ModelChoiceField(queryset=clinicians(), empty_label=None)
+    kind = forms.ChoiceField(label="Type", choices=Appointment.Kind.choices)
+    day = forms.DateField(label="Date", widget=DateInput())
+    time = forms.TimeField(widget=TimeInput())
+    minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=240, initial=20)
+    early_reason = forms.CharField(
+        label="Reason for booking before the due date",
+        required=False,
+        max_length=200,
+        help_text="Needed only for an injection less than 84 days after the last one.",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    @property
+    def starts_at(self) -> datetime:
+        return timezone.make_aware(
+            datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"])
+        )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=200,
+        error_messages={"required": "Give a reason for cancelling."},
+    )
+
+
+class DayForm(forms.Form):
+    """Which day (or the week holding it) and whose clinic a calendar page shows."""
+
+    date = forms.DateField(required=False, widget=DateInput())
+    clinician = forms.ModelChoiceField(
+        queryset=clinicians(), required=False, empty_label="Whole clinic"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+
+    def day(self):
+        valid = self.is_valid()
+        return (valid and self.cleaned_data["date"]) or timezone.localdate()
+
+    def chosen_clinician(self):
+        return self.cleaned_data.get("clinician") if self.is_valid() else None

@@ -1,0 +1,57 @@
+"""Scheduling's sections of the home pages: the desk's worklists, the patient's appointments."""
+
+from clinic.sections import Section
+from scheduling.agenda import upcoming_for_patient
+from scheduling.worklists import ROWS, front_desk_worklists
+
+WORKLIST = "scheduling/worklist_patients.html"
+
+
+def worklists(*, request, today) -> list[Section]:
+    lists = front_desk_worklists(today)
+    common = {"rows_per_list": ROWS, "today": today}
+    return [
+        Section(
+            "Overdue, nothing booked",
+            WORKLIST,
+            {
+                **common,
+                "title": "Overdue, nothing booked",
+                "rows": lists.overdue,
+                "testid": "overdue",
+                "empty": "Nobody is overdue. Patients whose injection was due more than 84 days "
+                "after the last, with nothing booked, appear here.",
+            },
+        ),
+        Section(
+            "Due in the next 14 days, not booked",
+            WORKLIST,
+            {
+                **common,
+                "title": "Due in the next 14 days, not booked",
+                "rows": lists.due_soon,
+                "testid": "due-soon",
+                "empty": "Everyone due in the next two weeks has an injection booked.",
+            },
+        ),
+        Section(
+            "Did not attend or cancelled, not rebooked",
+            "scheduling/partials/not_rebooked.html",
+            {**common, "not_rebooked": lists.not_rebooked},
+        ),
+        Section(
+            "Reminders that could not be sent",
+            "scheduling/partials/failed_reminders.html",
+            {**common, "failed_reminders": lists.failed_reminders},
+        ),
+    ]
+
+
+def portal_appointments(*, patient, today) -> list[Section]:
+    return [
+        Section(
+            "Your appointments",
+            "scheduling/portal_appointments.html",
+            {"appointments": upcoming_for_patient(patient)},
+        )
+    ]

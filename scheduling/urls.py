@@ -1,0 +1,31 @@
+from django.urls import path
+
+from scheduling import views
+
+app_name = "schedule"
+urlpatterns = [
+    path("day/", views.calendar_day, name="day"),
+    path("week/", views.calendar_week, name="week"),
+    path("day/print/", views.day_list, name="day_list"),
+    path("arrivals/", views.arrivals, name="arrivals"),
+    path("patients/<int:patient_id>/book-next/", views.book_next, name="book_next"),
+    path("patients/<int:patient_id>/book/", views.book, name="book"),
+    path("patients/<int:patient_id>/appointments.ics", views.patient_ics, name="patient_ics"),
+    path(
+        "patients/<int:patient_id>/appointments/<int:appointment_id>/",
+        views.appointment_detail,
+        name="appointment",
+    ),
+    path(
+        "patients/<int:patient_id>/appointments/<int:appointment_id>/status/",
+        views.appointment_status,
+        name="status",
+    ),
+    path(
+        "patients/<int:patient_id>/appointments/<int:appointment_id>/undo/",
+        views.appointment_undo,
+        name="undo",
+    ),
+    path("feed/", views.feed_settings, name="feed_settings"),
+    path("feed/<str:token>.ics", views.clinician_feed, name="feed"),
+]

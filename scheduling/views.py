@@ -1,0 +1,281 @@
+"""Front desk's scheduling pages: booking, the next injection, status changes, calendars."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic import audit
+from clinic.forms import add_model_errors
+from clinic.roles import Role, neurologist_required, role_required, staff_required
+from patients.access import patient_for_user, staff_patient
+from patients.chart import patient_header
+from scheduling.agenda import CLINICIANS_PER_PAGE, agenda, calendar_clinicians, live_appointments
+from scheduling.booking import appointment_book, appointment_set_status, appointment_undo_status
+from scheduling.due_dates import injection_due_on
+from scheduling.feeds import clinician_calendar, feed_reset, patient_calendar
+from scheduling.forms import BookingForm, CancelForm, DayForm
+from scheduling.models import Appointment, CalendarFeed
+from scheduling.slots import WINDOW_DAYS, next_injection_slots
+
+Status = Appointment.Status
+
+
+def patient_appointment(request, patient_id: int, appointment_id: int):
+    """The patient (for the header) and one of their appointments; 404 for anyone else's."""
+    patient = staff_patient(request, patient_id)
+    appointment = get_object_or_404(
+        patient.appointments.select_related("clinician", "booked_by", "status_changed_by"),
+        pk=appointment_id,
+    )
+    return patient, appointment
+
+
+def parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+@staff_required
+def book_next(request, patient_id: int):
+    """'Book the next one': free slots around the due date, best matches first."""
+    patient = staff_patient(request, patient_id)
+    audit.record_view(request, patient, "book next injection")
+    due_on = injection_due_on(patient)
+    plan = next_injection_slots(patient, due_on=due_on, from_day=parse_day(request.GET.get("from")))
+    earlier = plan.first - timedelta(days=2 * WINDOW_DAYS + 1)
+    return render(
+        request,
+        "scheduling/book_next.html",
+        {
+            **patient_header(patient),
+            "plan": plan,
+            "later": plan.last + timedelta(days=1),
+            "earlier": earlier if plan.first > timezone.localdate() else None,
+        },
+    )
+
+
+@staff_required
+def book(request, patient_id: int):
+    """Book an appointment: one click from a slot, or the full form."""
+    patient = staff_patient(request, patient_id)
+    audit.record_view(request, patient, "booking form")
+    form = BookingForm(request.POST or None, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment, created = appointment_book(
+                patient=patient,
+                clinician=data["clinician"],
+                kind=data["kind"],
+                starts_at=form.starts_at,
+                minutes=data["minutes"],
+                booked_by=request.user,
+                due_on=injection_due_on(patient),
+                early_reason=data["early_reason"],
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            when = timezone.localtime(appointment.starts_at)
+            summary = (
+                f"{appointment.get_kind_display()} on {when:%A %-d %B %Y at %H:%M} "
+                f"with {appointment.clinician}"
+            )
+            if created:
+                messages.success(request, f"Booked: {summary}.")
+            else:
+                messages.info(request, f"Already booked: {summary}. Nothing was booked twice.")
+            return redirect(reverse("patients:chart", args=[patient.pk]) + "#appointments")
+    return render(
+        request,
+        "scheduling/appointment_form.html",
+        {**patient_header(patient), "form": form, "due_on": injection_due_on(patient)},
+    )
+
+
+@staff_required
+def appointment_detail(request, patient_id: int, appointment_id: int):
+    patient, appointment = patient_appointment(request, patient_id, appointment_id)
+    audit.record_view(request, patient, "appointment")
+    history = appointment.history.select_related("history_user").order_by("-history_date")
+    return render(
+        request,
+        "scheduling/appointment_detail.html",
+        {
+            **patient_header(patient),
+            "appointment": appointment,
+            "history": history,
+            "cancel_form": CancelForm(),
+            "statuses": Status,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def appointment_status(request, patient_id: int, appointment_id: int):
+    """Mark arrived, completed, did not attend or cancelled. From the arrivals list via htmx."""
+    patient, appointment = patient_appointment(request, patient_id, appointment_id)
+    status = request.POST.get("status", "")
+    reason_form = CancelForm(request.POST)  # checks the reason as the form does (length, NUL)
+    error = None
+    if status not in Status.values:
+        error = "Choose what happened to the appointment."
+    elif status == Status.CANCELLED and not reason_form.is_valid():
+        error = " ".join(reason_form.errors["reason"])
+    else:
+        try:
+            appointment = appointment_set_status(
+                appointment,
+                status=status,
+                by=request.user,
+                reason=reason_form.cleaned_data["reason"] if status == Status.CANCELLED else "",
+            )
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "scheduling/arrival_row.html", {"appointment": appointment, "error": error}
+        )
+    if error:
+        messages.error(request, error)
+        return redirect("schedule:appointment", patient.pk, appointment.pk)
+    messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
+    is_injection = appointment.kind == Appointment.Kind.INJECTION
+    if status == Status.COMPLETED and is_injection:
+        return redirect("schedule:book_next", patient.pk)
+    return redirect("schedule:appointment", patient.pk, appointment.pk)
+
+
+@staff_required
+@require_POST
+def appointment_undo(request, patient_id: int, appointment_id: int):
+    patient, appointment = patient_appointment(request, patient_id, appointment_id)
+    try:
+        appointment = appointment_undo_status(appointment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"Undone: the appointment is {appointment.get_status_display().lower()} again."
+        )
+    return redirect("schedule:appointment", patient.pk, appointment.pk)
+
+
+def _calendar(request, template: str, first_of, days: int):
+    form = DayForm(request.GET or None)
+    day = form.day()
+    first = first_of(day)
+    last = first + timedelta(days=days - 1)
+    clinician = form.chosen_clinician()
+    page = None
+    if clinician:
+        shown_days, rows = agenda(first, last, [clinician])
+    else:
+        page = Paginator(calendar_clinicians(first, last), CLINICIANS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        shown_days, rows = agenda(first, last, list(page))
+    query = request.GET.copy()
+    query.pop("page", None)
+    step = timedelta(days=days)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "day": day,
+            "first": first,
+            "last": last,
+            "days": shown_days,
+            "rows": rows,
+            "clinician": clinician,
+            "page": page,
+            "query": query.urlencode(),
+            "previous": first - step,
+            "next": first + step,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_required
+def calendar_day(request):
+    return _calendar(request, "scheduling/calendar_day.html", lambda day: day, 1)
+
+
+@staff_required
+def calendar_week(request):
+    return _calendar(
+        request, "scheduling/calendar_week.html", lambda day: day - timedelta(day.weekday()), 7
+    )
+
+
+@staff_required
+def day_list(request):
+    """The printable list of the day's appointments, by clinician and time."""
+    form = DayForm(request.GET or None)
+    day = form.day()
+    appointments = (
+        live_appointments(day, day, form.chosen_clinician())
+        .for_display()
+        .order_by("clinician__last_name", "starts_at")
+    )
+    return render(request, "scheduling/day_list.html", {"day": day, "appointments": appointments})
+
+
+@staff_required
+def arrivals(request):
+    """Today's appointments, with one click to say the patient has arrived."""
+    today = timezone.localdate()
+    appointments = (
+        live_appointments(today, today)
+        .for_display()
+        .filter(status__in=[Status.BOOKED, Status.ARRIVED])
+    )
+    return render(
+        request, "scheduling/arrivals.html", {"appointments": appointments, "today": today}
+    )
+
+
+def ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(*Role)
+def patient_ics(request, patient_id: int):
+    """A patient's appointments as an .ics file (staff, or the patient themself)."""
+    patient = patient_for_user(request.user, patient_id)
+    audit.record_export(request, patient, "appointments .ics")
+    return ics_response(patient_calendar(patient, request.get_host()), "appointments.ics")
+
+
+@neurologist_required
+def feed_settings(request):
+    """The clinician's private calendar feed address, and a button to replace it."""
+    feed = CalendarFeed.objects.filter(clinician=request.user).first()
+    if request.method == "POST":
+        feed = feed_reset(request.user)
+        messages.success(request, "New feed address made. The old one no longer works.")
+        return redirect("schedule:feed_settings")
+    url = request.build_absolute_uri(reverse("schedule:feed", args=[feed.token])) if feed else ""
+    return render(request, "scheduling/feed_settings.html", {"feed": feed, "feed_url": url})
+
+
+def clinician_feed(request, token: str):
+    """The private feed itself: the secret token is the only key, so no login."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("clinician"), token=token)
+    return ics_response(clinician_calendar(feed, request.get_host()), "clinics.ics")

@@ -1,0 +1,89 @@
+"""Front desk's worklists: who needs booking, each list one SQL query (DOMAIN.md §1).
+
+The reviews due are the review app's list (`reviews.home`), on the same page.
+"""
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+
+from patients.models import Patient
+from scheduling.calendar import local_datetime
+from scheduling.models import Appointment, Reminder
+
+DUE_SOON_DAYS = 14
+MISSED_LOOKBACK_DAYS = 90
+ROWS = 25  # per list: a working batch; the page says when there are more
+Status = Appointment.Status
+Kind = Appointment.Kind
+UPCOMING = [Status.BOOKED, Status.ARRIVED]
+
+
+@dataclass
+class Worklists:
+    due_soon: list
+    overdue: list
+    not_rebooked: list
+    failed_reminders: list
+    rows: int = ROWS
+
+
+def _booked_since(field: str, since) -> ExpressionWrapper:
+    """True when the latest booking is on or after `since`; false, not null, when none."""
+    booked = Q(**{f"{field}__isnull": False, f"{field}__gte": since})
+    return ExpressionWrapper(booked, output_field=BooleanField())
+
+
+def patients_with_due_dates(today: date):
+    """Active patients who have had an injection, with `due_on` and whether one is booked.
+
+    Due dates come from the course summaries (`scheduling.due_dates`), so each list is a range
+    scan of an index on the due date, whatever the number of patients.
+    """
+    since = local_datetime(today, time.min)
+    return (
+        Patient.objects.filter(course__active=True, course__last_injection_on__isnull=False)
+        .annotate(
+            last_injection_on=F("course__last_injection_on"),
+            due_on=F("course__injection_due_on"),
+            session_count=F("course__session_count"),
+            injection_booked=_booked_since("course__booked_injection_at", since),
+            review_booked=_booked_since("course__booked_review_at", since),
+        )
+        .order_by("due_on", "family_name")
+    )
+
+
+def missed_not_rebooked(today: date):
+    """No-shows and cancellations of the last 90 days with nothing booked since."""
+    rebooked = Appointment.objects.filter(
+        patient=OuterRef("patient"), status__in=[*UPCOMING, Status.COMPLETED]
+    ).filter(
+        Q(starts_at__gt=OuterRef("starts_at")) | Q(created_at__gt=OuterRef("status_changed_at"))
+    )
+    since = local_datetime(today - timedelta(days=MISSED_LOOKBACK_DAYS), time.min)
+    return (
+        Appointment.objects.for_display()
+        .filter(status__in=[Status.NO_SHOW, Status.CANCELLED], starts_at__gte=since)
+        .filter(patient__status=Patient.Status.ACTIVE)
+        .exclude(Exists(rebooked))
+        .order_by("-starts_at")
+    )
+
+
+def front_desk_worklists(today: date) -> Worklists:
+    patients = patients_with_due_dates(today)
+    unbooked = patients.filter(injection_booked=False)
+    return Worklists(
+        due_soon=list(
+            unbooked.filter(due_on__range=(today, today + timedelta(days=DUE_SOON_DAYS)))[:ROWS]
+        ),
+        overdue=list(unbooked.filter(due_on__lt=today)[:ROWS]),
+        not_rebooked=list(missed_not_rebooked(today)[:ROWS]),
+        failed_reminders=list(
+            Reminder.objects.filter(status__in=[Reminder.Status.FAILED, Reminder.Status.GAVE_UP])
+            .select_related("appointment__patient")
+            .order_by("appointment__starts_at")[:ROWS]
+        ),
+    )

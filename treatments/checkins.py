@@ -1,0 +1,81 @@
+"""The side-effect check-in the portal asks 2 to 4 weeks after each session.
+
+Each answer becomes an adverse event on that session; swallowing and breathing trouble are
+serious kinds, so they wait on every neurologist's home page until acknowledged.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from patients.models import Patient
+from treatments.models import AdverseEvent, InjectionSession, SideEffectCheckIn
+
+CHECK_IN_FROM_DAYS = 14
+CHECK_IN_UNTIL_DAYS = 28
+
+# What the check-in asks, and the adverse event each answer records.
+QUESTIONS = {
+    "neck": ("Neck pain or weakness", AdverseEvent.Kind.NECK_PAIN),
+    "eyelid": ("A drooping eyelid", AdverseEvent.Kind.PTOSIS),
+    "swallowing": ("Trouble swallowing", AdverseEvent.Kind.DYSPHAGIA),
+    "breathing": ("Trouble breathing", AdverseEvent.Kind.BREATHING),
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str
+    description: str = ""
+
+
+def check_in_window(session: InjectionSession) -> tuple[date, date]:
+    return (
+        session.performed_on + timedelta(days=CHECK_IN_FROM_DAYS),
+        session.performed_on + timedelta(days=CHECK_IN_UNTIL_DAYS),
+    )
+
+
+def check_in_due(patient: Patient, today: date) -> InjectionSession | None:
+    """The session 2 to 4 weeks ago whose check-in is still unanswered, if any."""
+    return (
+        InjectionSession.objects.filter(
+            patient=patient,
+            performed_on__range=(
+                today - timedelta(days=CHECK_IN_UNTIL_DAYS),
+                today - timedelta(days=CHECK_IN_FROM_DAYS),
+            ),
+            check_in__isnull=True,
+        )
+        .order_by("-performed_on")
+        .first()
+    )
+
+
+@transaction.atomic
+def check_in_answer(
+    *, session: InjectionSession, by, answers: list[Answer], severity: str, onset_on: date
+) -> list[AdverseEvent]:
+    """Record the check-in and an adverse event per answer; return the events."""
+    check_in = SideEffectCheckIn(
+        session=session, answered_by=by, answered_at=timezone.now(), nothing_to_report=not answers
+    )
+    check_in.full_clean()
+    check_in.save()
+    events = []
+    for answer in answers:
+        event = AdverseEvent(
+            session=session,
+            kind=answer.kind,
+            description=answer.description,
+            onset_on=onset_on,
+            severity=severity,
+            notes="Reported by the patient in the portal check-in.",
+            recorded_by=by,
+        )
+        event.full_clean()
+        event.save()
+        events.append(event)
+    return events

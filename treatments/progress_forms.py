@@ -1,9 +1,0 @@
-from clinic.forms import DateInput, StaffForm
-from treatments.models import Review
-
-
-class ReviewForm(StaffForm):
-    class Meta:
-        model = Review
-        fields = ["reviewed_on", "midas", "hit6", "decision", "reason"]
-        widgets = {"reviewed_on": DateInput()}
