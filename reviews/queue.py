@@ -21,8 +21,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from reviews.due import patients_due_review
+from reviews.due import due_reason, latest_of, patients_due_review
 from reviews.models import Verdict
+from reviews.progress import progress_for_patients
+from reviews.summaries import summary_of
 from scheduling.models import Appointment
 from treatments.models import AdverseEvent
 
@@ -78,7 +80,23 @@ def review_queue(today: date, *, verdict: str = "", sort: str = "due", page=1) -
     if verdict:
         patients = patients.filter(progress_summary__verdict=verdict)
     ordered = _annotated(patients, today).order_by(*ORDERINGS.get(sort, ORDERINGS["due"]))
-    return Paginator(ordered, PAGE_SIZE).get_page(page)
+    found = Paginator(ordered, PAGE_SIZE).get_page(page)
+    found.object_list = _with_current_summaries(list(found.object_list), today)
+    return found
+
+
+def _with_current_summaries(patients: list, today: date) -> list:
+    """Rows whose stored summary is missing or not as of `today` (the nightly job has not run
+    yet, or a write's refresh is still to commit) get one computed now, for display only."""
+    stale = [p for p in patients if getattr(p, "progress_summary", None) is None]
+    stale += [p for p in patients if p not in stale and p.progress_summary.as_of != today]
+    if stale:
+        progress = progress_for_patients([p.pk for p in stale], today)
+        for patient in stale:
+            patient.progress_summary = summary_of(progress[patient.pk])
+    for patient in patients:
+        patient.due_reason = due_reason(patient.course.session_count, latest_of(patient))
+    return patients
 
 
 def queue_context(params, today: date) -> dict:

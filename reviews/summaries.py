@@ -17,12 +17,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clinic.audit import audited_patient_id
-from reviews.models import ProgressSummary
 from reviews.due import patients_due_review
+from reviews.models import ProgressSummary
 from reviews.progress import Progress, progress_for_patients, rounded
 
 
-def _summary(progress: Progress) -> ProgressSummary:
+def summary_of(progress: Progress) -> ProgressSummary:
+    """The summary row of `progress` (not saved)."""
     baseline = progress.baseline
     cycle = progress.latest_complete_cycle
     return ProgressSummary(
@@ -43,7 +44,7 @@ def refresh_progress(patient_ids: Iterable[int], today: date) -> int:
     """Recompute the progress summaries of these patients as of `today` (four queries)."""
     progress = progress_for_patients(patient_ids, today)
     ProgressSummary.objects.bulk_create(
-        [_summary(item) for item in progress.values()],
+        [summary_of(item) for item in progress.values()],
         update_conflicts=True,
         unique_fields=["patient"],
         update_fields=[
