@@ -6,7 +6,8 @@ import pytest
 from scheduling.models import CourseSummary
 from scheduling.summaries import refresh_courses
 from tests.factories import InjectionSessionFactory, PatientFactory
-from treatments.courses import heaviest_window_units, next_due_on, previous_session
+from treatments.courses import next_due_on
+from treatments.models.sessions import heaviest_window_units, previous_session
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Injection sessions, the sites injected, amendments after signing, and adverse events."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from patients.models import ClinicalFlag, Diagnosis, Patient
+from treatments.courses import INTERVAL_DAYS
 from treatments.models.protocols import UNIT_STEP, MuscleGroup, Protocol, ProtocolSite, Side
 
 CHRONIC_MIGRAINE_MAX_UNITS = Decimal("195")
@@ -203,8 +204,6 @@ class InjectionSession(models.Model):
             )
 
     def _check_course(self, day, refuse):
-        from treatments.courses import INTERVAL_DAYS, heaviest_window_units, previous_session
-
         previous = previous_session(self.patient_id, day, exclude_pk=self.pk)
         gap = (day - previous.performed_on).days if previous else INTERVAL_DAYS
         if gap < INTERVAL_DAYS and not self.early_reason.strip():
@@ -441,3 +440,36 @@ class AdverseEvent(models.Model):
             errors["description"] = "Describe the side effect when choosing “Other”."
         if errors:
             raise ValidationError(errors)
+
+
+# The 12-week rules' queries, beside the model they read (DOMAIN.md §1).
+
+
+def previous_session(patient_id: int, day: date, exclude_pk: int | None = None):
+    """The patient's latest session on or before `day` (other than `exclude_pk`), or None."""
+    sessions = InjectionSession.objects.filter(patient_id=patient_id, performed_on__lte=day)
+    if exclude_pk:
+        sessions = sessions.exclude(pk=exclude_pk)
+    return sessions.order_by("-performed_on").first()
+
+
+def heaviest_window_units(
+    patient_id: int, day: date, units: Decimal, exclude_pk: int | None = None
+) -> Decimal:
+    """Most units in any 84-day window containing `day`, if `units` were given that day.
+
+    A window holding `day` can always slide right until it starts on the earliest session it
+    holds, so trying the windows that start on each session date up to `day` is enough.
+    """
+    span = timedelta(days=INTERVAL_DAYS - 1)
+    nearby = InjectionSession.objects.filter(
+        patient_id=patient_id, performed_on__range=(day - span, day + span)
+    )
+    if exclude_pk:
+        nearby = nearby.exclude(pk=exclude_pk)
+    given = [*nearby.values_list("performed_on", "units_given"), (day, units)]
+    starts = {on for on, _ in given if on <= day}
+    return max(
+        sum((amount for on, amount in given if start <= on <= start + span), Decimal(0))
+        for start in starts
+    )
