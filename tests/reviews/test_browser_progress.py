@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from reviews.models import Review
+from reviews.summaries import refresh_summaries
 from tests.browser import log_in
 from tests.factories import PatientFactory
 from tests.reviews.progress_helpers import (
@@ -38,6 +39,7 @@ def test_neurologist_reviews_from_the_queue_and_prints_the_letter(
     sparse = PatientFactory(given_name="Sam", family_name="Sparse")
     treat(sparse, S1, S2, S3)
     log(sparse, BASELINE_START, 28, 20)  # no diary after the first session
+    refresh_summaries(TODAY)  # the nightly job: the verdict filter reads stored summaries
 
     log_in(page, neurologist.username)
     queue = page.get_by_test_id("review-queue")

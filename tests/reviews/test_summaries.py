@@ -14,6 +14,7 @@ from diaries.models import DiaryDay, DiaryDose
 from patients.models import Patient
 from reviews.models import ProgressSummary
 from reviews.queue import PAGE_SIZE, review_queue
+from reviews.summaries import refresh_summaries
 from scheduling.models import CourseSummary
 from scheduling.summaries import refresh_courses
 from tests.factories import PatientFactory, PatientMedicineFactory
@@ -30,11 +31,12 @@ def shown(patient, today=TODAY):
     return row.progress_summary.reduction, row.progress_summary.verdict
 
 
-def test_a_diary_change_by_any_path_reaches_the_queue():
+def test_a_diary_change_by_any_path_reaches_the_queue(django_capture_on_commit_callbacks):
     patient = PatientFactory()
     responding_course(patient)  # baseline 24, cycle 2 at 12 per 28: 50% fewer
     other = PatientFactory()
     responding_course(other)
+    assert refresh_summaries(TODAY) == 2  # the nightly job stores both
     assert shown(patient) == (50, "responder-50")
     assert shown(other) == (50, "responder-50")
     # A bulk update that bypasses every Django signal: cycle 2 becomes 22 headache days in 28.
@@ -45,17 +47,35 @@ def test_a_diary_change_by_any_path_reaches_the_queue():
     assert ProgressSummary.objects.filter(patient=other).exists()  # only the patient who changed
     # 66 headache days in the 84 of cycle 2: 22 per 28, (24 − 22) / 24 = 8.3% fewer
     assert shown(patient) == (Decimal("8.3"), "inadequate-response")
+    assert not ProgressSummary.objects.filter(patient=patient).exists()  # shown, not stored
+    # An audited write of a progress input stores the summary again once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        day = DiaryDay.objects.get(patient=patient, day=S3 - timedelta(days=1))
+        day.note = "Entered at the desk"
+        day.save()
+    stored = ProgressSummary.objects.get(patient=patient)
+    assert (stored.as_of, stored.reduction, stored.verdict) == (
+        TODAY,
+        Decimal("8.3"),
+        "inadequate-response",
+    )
+
+
+def stored(patient) -> bool:
+    return ProgressSummary.objects.filter(patient=patient).exists()
 
 
 def test_copy_and_doses_and_deletes_mark_the_summary_out_of_date():
     patient = PatientFactory()
     responding_course(patient)
-    review_queue(TODAY)
+    refresh_summaries(TODAY)
+    assert stored(patient)
     day = S3 - timedelta(days=1)
     DiaryDay.objects.filter(patient=patient, day=day).delete()
-    assert not ProgressSummary.objects.filter(patient=patient).exists()
+    assert not stored(patient)
 
-    review_queue(TODAY)
+    refresh_summaries(TODAY)
+    assert stored(patient)
     with (
         connection.cursor() as cursor,
         cursor.connection.cursor().copy(
@@ -69,40 +89,46 @@ def test_copy_and_doses_and_deletes_mark_the_summary_out_of_date():
             (patient.pk, day, False, "none", *[False] * 7, "", *[False] * 3, "", "imported")
             + (False, "2026-01-01T00:00Z", "2026-01-01T00:00Z")
         )
-    assert not ProgressSummary.objects.filter(patient=patient).exists()
+    assert not stored(patient)
 
-    review_queue(TODAY)
+    refresh_summaries(TODAY)
+    assert stored(patient)
     medicine = PatientMedicineFactory(patient=patient)
     DiaryDose.objects.create(
         day=DiaryDay.objects.get(patient=patient, day=day),
         medicine=medicine,
         medicine_class=medicine.medicine_class,
     )
-    assert not ProgressSummary.objects.filter(patient=patient).exists()
+    assert not stored(patient)
 
 
 def test_the_summary_moves_with_the_date():
     patient = PatientFactory()
     responding_course(patient)
-    review_queue(TODAY)
+    refresh_summaries(TODAY)
     assert ProgressSummary.objects.get(patient=patient).as_of == TODAY
     later = TODAY + timedelta(days=1)
-    review_queue(later)
+    # Before the next night's job the stored row is a day old: the queue shows one as of the
+    # new day, computed for display, and leaves the stored row alone.
+    (row,) = review_queue(later)
+    assert row.progress_summary.as_of == later
+    assert ProgressSummary.objects.get(patient=patient).as_of == TODAY
+    assert refresh_summaries(later) == 1
     assert ProgressSummary.objects.get(patient=patient).as_of == later
 
 
 def test_the_course_follows_sessions_added_and_removed():
     patient = PatientFactory()
-    treat(patient, S1, S2, S3)
-    refresh_courses()
+    treat(patient, S1, S2, S3)  # the triggers keep the course true: nothing to refresh
     course = CourseSummary.objects.get(patient=patient)
     assert (course.session_count, course.last_session_on) == (3, S3)
     assert course.injection_due_on == S3 + timedelta(days=84)
     patient.sessions.get(number=3).delete()
-    refresh_courses()
     course.refresh_from_db()
     assert (course.session_count, course.last_session_on) == (2, S2)
-    assert refresh_courses() == 0  # nothing changed since: nothing recomputed
+    assert course.injection_due_on == S2 + timedelta(days=84)
+    assert refresh_courses() is None  # recomputing everything agrees with the triggers
+    assert CourseSummary.objects.get(patient=patient).injection_due_on == S2 + timedelta(days=84)
 
 
 def queue_section(client, **params) -> str:
@@ -130,18 +156,16 @@ def test_the_nightly_refresh_brings_the_queue_up_to_date():
     responding_course(patient)
     out = StringIO()
     call_command("refresh_summaries", stdout=out)
-    assert "1 progress" in out.getvalue()
+    assert f"refreshed: 1 (as of {TODAY:%Y-%m-%d})" in out.getvalue()
     assert ProgressSummary.objects.get(patient=patient).as_of == TODAY
     out = StringIO()
     call_command("refresh_summaries", stdout=out)
-    assert "0 courses, 0 progress" in out.getvalue()  # nothing left to do
+    assert "refreshed: 0 " in out.getvalue()  # nothing left to do
 
 
 def test_a_status_change_reaches_the_course_summary():
     patient = PatientFactory(status="active")
     treat(patient, S1)
-    refresh_courses()
     assert CourseSummary.objects.get(patient=patient).active
     Patient.objects.filter(pk=patient.pk).update(status="paused")  # no signal: the trigger
-    refresh_courses()
     assert not CourseSummary.objects.get(patient=patient).active
