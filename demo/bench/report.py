@@ -47,7 +47,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def summarise(results: list[dict], pages: list[dict], trivial: str = "trivial") -> list[Row]:
-    """Rows in page order; `results` come from clinic.bench.load, `pages` from the spec."""
+    """Rows in page order; `results` come from demo.bench.load, `pages` from the spec."""
     labels = {page["name"]: page for page in pages}
     rows = []
     for result in results:

@@ -46,7 +46,7 @@ def build_spec(
 
 
 def run_load(spec: dict, log=None, timeout: float | None = None) -> dict:
-    """Run clinic.bench.load in its own process; its results."""
+    """Run demo.bench.load in its own process; its results."""
     with tempfile.TemporaryDirectory(prefix="clinic-bench-") as work:
         spec_path, results_path = Path(work) / "spec.json", Path(work) / "results.json"
         spec_path.write_text(json.dumps(spec))  # holds the logins: deleted with the folder

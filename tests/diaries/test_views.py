@@ -1,10 +1,12 @@
 """The diary pages as a patient and a clinician use them."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
 from tests.factories import (
@@ -13,9 +15,19 @@ from tests.factories import (
     PatientMedicineFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# Every test here reads TODAY (some at collection, in parameters), so the clock stands still at
+# noon on that day: a run that crosses midnight, or starts at any hour, sees the same day.
+TODAY = date(2026, 6, 17)
 
-TODAY = timezone.localdate()
+
+@pytest.fixture
+def pinned_today():
+    noon = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(noon, tick=False):
+        yield
+
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
 
 
 def day_data(**overrides) -> dict:
@@ -69,9 +81,9 @@ class TestPortalHome:
     ):
         for n in range(size):
             DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=n))
-        # session, user, role, patient, entries, counts, overuse, last session,
-        # check-in due, upcoming appointments, audit event
-        with django_assert_max_num_queries(11):
+        # session, user, role, patient, entries, audit event, counts, overuse; the sections:
+        # check-in due, upcoming appointments, any session (progress link), last session
+        with django_assert_max_num_queries(12):
             patient_client.get(reverse("portal:home"))
 
 

@@ -233,9 +233,10 @@ class TestChart:
         for kind in list(ClinicalFlag.Kind)[: min(size, 6)]:
             ClinicalFlagFactory(patient=patient, kind=kind)
         # + the audit event of this view, and the access-log section
+        # + appointments section: appointments, next injection due (course summary)
         # + diary sections: last invitation, diary counts, overuse windows, late/transcribed
         # + progress section: sessions, reported baseline
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(17):
             neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
 
 

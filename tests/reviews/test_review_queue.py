@@ -6,7 +6,10 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Patient
+from reviews.models import ProgressSummary
 from reviews.queue import review_queue
+from reviews.summaries import refresh_summaries
+from scheduling.models import CourseSummary
 from tests.factories import AdverseEventFactory, AppointmentFactory, PatientFactory, ReviewFactory
 from tests.reviews.progress_helpers import (
     AFTER_S3,
@@ -77,6 +80,7 @@ def test_the_queue_filters_by_verdict_and_sorts(neurologist_client):
     responding_course(good)
     poor = PatientFactory(family_name="Baker")
     responding_course(poor, cycle_headache_days=60)  # 16.7% fewer
+    refresh_summaries(TODAY)  # the nightly job: the verdict filter reads the stored summaries
     assert queued(verdict="inadequate-response") == [poor]
     assert queued(sort="name") == [good, poor]
     assert queued(sort="reduction") == [poor, good]
@@ -84,6 +88,30 @@ def test_the_queue_filters_by_verdict_and_sorts(neurologist_client):
     assert "No patient in the queue has this verdict" in page.content.decode()
     page = neurologist_client.get(reverse("neurologist_home"), {"verdict": "nonsense", "sort": "x"})
     assert page.content.decode().count('data-testid="queue-row"') == 2
+
+
+def test_the_home_page_writes_nothing_and_still_shows_a_missing_summary(neurologist_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    patient = PatientFactory(given_name="Quentin", family_name="Queue")
+    responding_course(patient)  # in the queue; no summary stored (the nightly job has not run)
+    assert not ProgressSummary.objects.filter(patient=patient).exists()
+    before = (ProgressSummary.objects.count(), CourseSummary.objects.count())
+    with CaptureQueriesContext(connection) as context:
+        html = neurologist_client.get(reverse("neurologist_home")).text
+    assert (ProgressSummary.objects.count(), CourseSummary.objects.count()) == before
+    summaries = ("reviews_progresssummary", "scheduling_coursesummary")
+    writes = [
+        query["sql"]
+        for query in context.captured_queries
+        if query["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+        and any(table in query["sql"] for table in summaries)
+    ]
+    assert writes == []
+    row = html[html.index('data-testid="queue-row"') :]
+    row = row[: row.index("</tr>")]
+    assert "Quentin Queue" in row and "50% responder" in row and "50.0%" in row
 
 
 def test_an_empty_queue_says_when_patients_will_appear(neurologist_client):
