@@ -1,6 +1,6 @@
 """The load generator of `make bench`: a separate process using only the standard library.
 
-    python -m clinic.bench.load SPEC.json RESULTS.json
+    python -m demo.bench.load SPEC.json RESULTS.json
 
 SPEC (written by clinic.bench.runner) names the server, the logins and the pages. This process
 logs each role in through the real login form (CSRF token from the form and cookie; the
@@ -426,7 +426,7 @@ def run(spec: dict, progress=None) -> dict:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: python -m clinic.bench.load SPEC.json RESULTS.json", file=sys.stderr)
+        print("usage: python -m demo.bench.load SPEC.json RESULTS.json", file=sys.stderr)
         return 2
     with open(argv[1]) as spec_file:
         spec = json.load(spec_file)

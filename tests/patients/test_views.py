@@ -232,10 +232,12 @@ class TestChart:
         PriorPreventiveFactory.create_batch(size, patient=patient)
         for kind in list(ClinicalFlag.Kind)[: min(size, 6)]:
             ClinicalFlagFactory(patient=patient, kind=kind)
-        # + the audit event of this view, and the access-log section
+        # session, user, groups, patient, flags, preventives, the audit event of this view
+        # + sessions section: sessions with their side effects
         # + appointments section: appointments, next injection due (course summary)
-        # + diary sections: last invitation, diary counts, overuse windows, late/transcribed
         # + progress section: sessions, reported baseline
+        # + diary sections: last invitation, late/transcribed counts, summary, overuse windows
+        # + access-log section
         with django_assert_max_num_queries(17):
             neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
 

@@ -3,6 +3,8 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from patients.models import Patient
@@ -91,9 +93,6 @@ def test_the_queue_filters_by_verdict_and_sorts(neurologist_client):
 
 
 def test_the_home_page_writes_nothing_and_still_shows_a_missing_summary(neurologist_client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     patient = PatientFactory(given_name="Quentin", family_name="Queue")
     responding_course(patient)  # in the queue; no summary stored (the nightly job has not run)
     assert not ProgressSummary.objects.filter(patient=patient).exists()
@@ -129,9 +128,6 @@ def course(number: int) -> None:
 
 def home_queries(client) -> tuple[int, int]:
     """Queries of one home page view, and the queue rows it shows."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as context:
         response = client.get(reverse("neurologist_home"))
     return len(context.captured_queries), response.content.decode().count('data-testid="queue-row"')

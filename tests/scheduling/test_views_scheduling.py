@@ -1,6 +1,9 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +19,7 @@ from tests.scheduling.calendar_setup import at, tuesday_after, tuesday_clinic
 
 pytestmark = pytest.mark.django_db
 Status = Appointment.Status
+MONDAY_MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 @pytest.fixture
@@ -35,7 +39,15 @@ def slot_post(neurologist, day, hour, minute=0, **extra):
     }
 
 
+@pytest.fixture
+def monday_morning():
+    """A Monday at 08:00: the Tuesday clinic due tomorrow has all its slots still to come."""
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        yield
+
+
 class TestBookNext:
+    @pytest.mark.usefixtures("monday_morning")
     def test_shows_the_due_date_and_suggests_the_same_clinician_and_weekday(
         self, front_desk_client, patient, neurologist
     ):
@@ -212,7 +224,9 @@ def test_the_chart_shows_upcoming_and_past_appointments(
             kind=Appointment.Kind.REVIEW,
             status=Status.COMPLETED,
         )
-    with django_assert_max_num_queries(10):  # as tests/patients/test_views.py allows the chart
+    # session, user, groups, patient, flags, preventives, audit event; sessions section;
+    # appointments section: appointments, next injection due (course summary); portal invitation
+    with django_assert_max_num_queries(11):
         response = front_desk_client.get(reverse("patients:chart", args=[patient.pk]))
     section = response.context["sections"][1].context
     assert (len(section["upcoming"]), len(section["past"])) == (size, size)

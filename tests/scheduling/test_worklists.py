@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from reviews.due import patients_due_review
+from reviews.home import reviews_to_book
 from scheduling.models import Appointment
 from scheduling.worklists import ROWS, front_desk_worklists
 from tests.factories import (
@@ -71,16 +73,30 @@ def test_a_no_show_stays_on_the_list_until_rebooked():
 
 
 def test_reviews_are_due_before_the_third_and_fourth_sessions():
+    today = timezone.localdate()
     before_third = treated(80, sessions=2)
     before_fourth = treated(80, sessions=3)
     before_second = treated(80, sessions=1)
     review_booked = treated(80, sessions=2)
     AppointmentFactory(patient=review_booked, kind=Appointment.Kind.REVIEW)
     already_reviewed = treated(80, sessions=2)
-    ReviewFactory(patient=already_reviewed, reviewed_on=timezone.localdate())
-    reviews = front_desk_worklists(timezone.localdate()).reviews_due
-    assert names(reviews) == {before_third.pk, before_fourth.pk}
+    ReviewFactory(patient=already_reviewed, reviewed_on=today, decision="continue")
+    continued_before_third = treated(80, sessions=3)  # 'continue' stands: not due again
+    ReviewFactory(
+        patient=continued_before_third, reviewed_on=today - timedelta(days=100), decision="continue"
+    )
+    extended_before_third = treated(80, sessions=3)  # one more cycle, and it has happened
+    ReviewFactory(
+        patient=extended_before_third,
+        reviewed_on=today - timedelta(days=100),
+        decision="extend",
+        reason="EHF: a third cycle",
+    )
+    reviews = reviews_to_book(today)
+    assert names(reviews) == {before_third.pk, before_fourth.pk, extended_before_third.pk}
     assert before_second.pk not in names(reviews)
+    assert review_booked.pk in names(patients_due_review(today))  # due, and in the queue,
+    assert review_booked.pk not in names(reviews)  # but the desk has booked it
 
 
 @pytest.mark.parametrize("size", [2, 12])
