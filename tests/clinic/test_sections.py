@@ -81,16 +81,18 @@ class TestChart:
         patient = treated(30)
         shown, html = self.chart(neurologist_client, patient)
         assert shown == self.NEUROLOGIST_SECTIONS
-        assert in_order(html, *(f'id="{anchor}"' for _, anchor in shown))
+        assert in_order(html, *(f'<section id="{anchor}"' for _, anchor in shown))
         assert all(f'<h2 class="h5 mb-0">{title}</h2>' in html for title, _ in shown)
 
     def test_the_next_injection_due_is_in_the_appointments_section(self, neurologist_client):
         patient = treated(30)
         _, html = self.chart(neurologist_client, patient)
         due = TODAY + timedelta(days=84 - 30)
-        assert in_order(html, 'id="appointments"', 'data-testid="next-due"', 'id="progress"')
-        assert f'data-testid="next-due">{due:%-d %B %Y}</strong>' in section(html, "next-due")
-        assert "next-due" not in section(html, 'id="sessions"')
+        assert in_order(
+            html, '<section id="appointments"', 'data-testid="next-due"', '<section id="progress"'
+        )
+        assert f'data-testid="next-due">{due:%-d %b %Y}</strong>' in html
+        assert "Next injection due" not in section(html, '<section id="sessions"')
 
     def test_front_desk_sees_no_progress_diary_detail_or_access_log(self, front_desk_client):
         patient = treated(30)
@@ -100,9 +102,12 @@ class TestChart:
             ("Appointments", "appointments"),
             ("Patient portal", "portal"),
         ]
-        assert in_order(html, 'id="sessions"', 'id="appointments"', 'id="portal"')
-        for hidden in ('id="progress"', 'id="diary"', 'id="access-log"'):
-            assert hidden not in html
+        assert in_order(
+            html, '<section id="sessions"', '<section id="appointments"', '<section id="portal"'
+        )
+        for hidden in ("progress", "diary", "access-log"):
+            assert f'href="#{hidden}"' not in html
+            assert f'<section id="{hidden}"' not in html
         for title in ("Progress toward review", "Headache diary", "Access log"):
             assert title not in html
 
