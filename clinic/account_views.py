@@ -10,11 +10,12 @@ from django_otp import login as otp_login
 
 from clinic.forms import TokenForm
 from clinic.two_factor import (
+    SETUP_KEY,
     confirmed_device,
+    pending_device,
     qr_code_svg,
     two_factor_done,
     two_factor_required,
-    unconfirmed_device,
 )
 
 
@@ -44,11 +45,12 @@ def two_factor(request):
     if confirmed_device(request.user):
         messages.info(request, "Two-factor authentication is already on for your account.")
         return redirect("account")
-    device = unconfirmed_device(request.user)
+    device = pending_device(request)
     form = TokenForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        device.save()
+        request.session.pop(SETUP_KEY, None)
         otp_login(request, device)
         two_factor_done(request)
         messages.success(

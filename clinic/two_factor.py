@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from clinic.roles import STAFF_ROLES, user_role
 
@@ -23,17 +24,24 @@ PENDING_KEY = "two_factor_pending"  # "verify": enter a code; "setup": set a dev
 OPEN_URL_NAMES = {"login", "logout", "healthz", "two_factor", "two_factor_verify"}
 # the pages a user may open while two-factor is pending
 
+SETUP_KEY = "two_factor_setup_key"  # the key of a device being set up, until a code is tried
+
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def unconfirmed_device(user) -> TOTPDevice:
-    """The device being set up: one per user, kept until confirmed with a code."""
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
-    return device
+def pending_device(request) -> TOTPDevice:
+    """The device being set up, one per user until confirmed with a code.
+
+    Until a first code is tried its key lives in the session, so viewing the set-up page
+    writes nothing; checking a code saves the device (unconfirmed), so wrong codes throttle.
+    """
+    existing = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if existing is not None:
+        return existing
+    key = request.session.setdefault(SETUP_KEY, random_hex())
+    return TOTPDevice(user=request.user, name="Authenticator app", key=key, confirmed=False)
 
 
 def two_factor_required(user) -> bool:

@@ -4,9 +4,12 @@ Each app's URLs are listed in URLS with the roles that may use them. A test fail
 pattern is added without being listed here, so every new page gets its permission checks.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic.roles import Role
@@ -198,3 +201,19 @@ def test_a_record_of_another_patient_gives_404(client, world, other_patient, url
     client.force_login(world["users"][role])
     response = getattr(client, url.method)(resolve(url, world, patient_id=other_patient.pk))
     assert response.status_code == 404
+
+
+WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+MAY_WRITE_ON_GET = {"clinic_auditevent", "django_session"}  # the audit trail; session expiry
+
+
+@pytest.mark.parametrize("url", [u for u in URLS if u.method == "get"], ids=lambda url: url.name)
+def test_a_page_view_writes_nothing_but_the_audit_trail(client, world, url):
+    """Reads never write: summaries are kept where data is written, never by a GET."""
+    client.force_login(world["users"][next(iter(url.roles))])
+    with CaptureQueriesContext(connection) as queries:
+        client.get(resolve(url, world))
+    written = {
+        match.group(2) for query in queries.captured_queries if (match := WRITE.match(query["sql"]))
+    }
+    assert written <= MAY_WRITE_ON_GET
