@@ -52,7 +52,9 @@ def test_the_demo_clinic_is_restored_row_for_row(tmp_path, restored_database, ca
     with source.connect() as original, restored_database.connect() as copy:
         before, after = table_fingerprints(original), table_fingerprints(copy)
     clinical = [
-        name for name in before if name.startswith(("patients_", "treatments_", "diaries_", "scheduling_", "reviews_"))
+        name
+        for name in before
+        if name.startswith(("patients_", "treatments_", "diaries_", "scheduling_", "reviews_"))
     ]
     assert len(clinical) >= 10 and before["patients_patient"][0] == 40 + len(PROGRESS_COURSES)
     assert after == before  # every table: same row count and checksum
