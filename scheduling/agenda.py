@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
@@ -72,8 +72,11 @@ def calendar_clinicians(first: date, last: date):
     )
 
 
-def agenda(first: date, last: date, clinicians: list) -> tuple[list[date], list[AgendaRow]]:
-    """Rows of cells for each of `clinicians` and each day from `first` to `last`.
+def agenda(
+    first: date, last: date, clinicians: list, *, now: datetime
+) -> tuple[list[date], list[AgendaRow]]:
+    """Rows of cells for each of `clinicians` and each day from `first` to `last` (free slots
+    are those after `now`).
 
     The calendar pages show a page of clinicians at a time, so a network of many clinics costs
     no more per page than a small one.
@@ -86,7 +89,7 @@ def agenda(first: date, last: date, clinicians: list) -> tuple[list[date], list[
         .only(*CHIP_FIELDS)
         .order_by("starts_at")
     )
-    free = free_slots(calendar)
+    free = free_slots(calendar, now=now)
     people = {person.pk: person for person in clinicians}
     booked, open_slots = defaultdict(list), defaultdict(list)
     for appointment in appointments:

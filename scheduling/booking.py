@@ -16,17 +16,6 @@ CLASH_MESSAGES = {
 }
 Status = Appointment.Status
 
-# Status changes front desk may make, from each status.
-NEXT_STATUSES = {
-    Status.BOOKED: {Status.ARRIVED, Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
-    Status.ARRIVED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
-    Status.COMPLETED: set(),
-    Status.NO_SHOW: set(),
-    Status.CANCELLED: set(),
-}
-# A wrong "did not attend", "completed" or "cancelled" can be undone.
-UNDOABLE = {Status.NO_SHOW, Status.COMPLETED, Status.CANCELLED}
-
 
 def clash_error(error: IntegrityError) -> ValidationError | None:
     """The form message for an exclusion-constraint violation, or None for other errors."""
@@ -112,7 +101,7 @@ def appointment_set_status(
     now = now or timezone.now()
     with transaction.atomic():
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if status not in NEXT_STATUSES[current.status]:
+        if status not in current.next_statuses:
             raise ValidationError(
                 f"A {current.get_status_display().lower()} appointment cannot be marked "
                 f"{Status(status).label.lower()}."
@@ -134,13 +123,19 @@ def appointment_set_status(
     return current
 
 
-def appointment_undo_status(appointment: Appointment, *, by, now=None) -> Appointment:
+def appointment_undo_status(
+    appointment: Appointment, *, by, now: datetime | None = None
+) -> Appointment:
     """Put a wrongly recorded no-show, completion or cancellation back to the status before."""
     with transaction.atomic():
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if current.status not in UNDOABLE:
+        if not current.can_undo:
             raise ValidationError("There is no status change to undo.")
-        before = current.history.exclude(status__in=UNDOABLE).order_by("-history_date").first()
+        before = (
+            current.history.exclude(status__in=Appointment.UNDOABLE)
+            .order_by("-history_date")
+            .first()
+        )
         current.status = before.status if before else Status.BOOKED
         current.cancellation_reason = ""
         current.status_changed_at = now or timezone.now()

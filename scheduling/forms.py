@@ -49,6 +49,18 @@ class BookingForm(forms.Form):
             datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"])
         )
 
+    def booking(self) -> dict:
+        """The cleaned form as `scheduling.booking.appointment_book` keywords."""
+        data = self.cleaned_data
+        return {
+            "clinician": data["clinician"],
+            "kind": data["kind"],
+            "starts_at": self.starts_at,
+            "minutes": data["minutes"],
+            "early_reason": data["early_reason"],
+            "notes": data["notes"],
+        }
+
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
@@ -70,9 +82,10 @@ class DayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
 
-    def day(self):
+    def day(self, today):
+        """The day asked for, else `today` (a date: the field `date` shadows the type here)."""
         valid = self.is_valid()
-        return (valid and self.cleaned_data["date"]) or timezone.localdate()
+        return (valid and self.cleaned_data["date"]) or today
 
     def chosen_clinician(self):
         return self.cleaned_data.get("clinician") if self.is_valid() else None

@@ -5,7 +5,7 @@ the nearest to the due date.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -42,11 +42,11 @@ class NextInjection:
     by_day: list[tuple[date, list[SlotOption]]]
 
 
-def patient_habit(patient) -> Habit:
-    """From the last injection appointment, else the last session (which has no time of day)."""
+def patient_habit(patient, *, now: datetime) -> Habit:
+    """From the last injection appointment by `now`, else the last session (no time of day)."""
     appointment = (
         Appointment.objects.live()
-        .filter(patient=patient, kind=Appointment.Kind.INJECTION, starts_at__lte=timezone.now())
+        .filter(patient=patient, kind=Appointment.Kind.INJECTION, starts_at__lte=now)
         .order_by("-starts_at")
         .first()
     )
@@ -72,16 +72,16 @@ def _rank(option: SlotOption, habit: Habit, due_on: date | None):
 
 
 def next_injection_slots(
-    patient, *, due_on: date | None, from_day: date | None = None, today: date | None = None
+    patient, *, due_on: date | None, now: datetime, from_day: date | None = None
 ) -> NextInjection:
-    """Free slots from a week before the due date (or `from_day`) for two weeks."""
-    today = today or timezone.localdate()
+    """Free slots after `now` from a week before the due date (or `from_day`) for two weeks."""
+    today = timezone.localdate(now)
     first = from_day or ((due_on - timedelta(days=WINDOW_DAYS)) if due_on else today)
     first = max(first, today)
     last = first + timedelta(days=2 * WINDOW_DAYS)
-    habit = patient_habit(patient)
+    habit = patient_habit(patient, now=now)
     options = []
-    for slot in free_slots(ClinicCalendar(first, last), patient=patient):
+    for slot in free_slots(ClinicCalendar(first, last), patient=patient, now=now):
         local = timezone.localtime(slot.starts_at)
         options.append(
             SlotOption(

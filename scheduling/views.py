@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,8 +49,13 @@ def book_next(request, patient_id: int):
     """'Book the next one': free slots around the due date, best matches first."""
     patient = staff_patient(request, patient_id)
     audit.record_view(request, patient, "book next injection")
-    due_on = injection_due_on(patient)
-    plan = next_injection_slots(patient, due_on=due_on, from_day=parse_day(request.GET.get("from")))
+    now = timezone.now()
+    plan = next_injection_slots(
+        patient,
+        due_on=injection_due_on(patient),
+        now=now,
+        from_day=parse_day(request.GET.get("from")),
+    )
     earlier = plan.first - timedelta(days=2 * WINDOW_DAYS + 1)
     return render(
         request,
@@ -59,9 +64,22 @@ def book_next(request, patient_id: int):
             **patient_header(patient),
             "plan": plan,
             "later": plan.last + timedelta(days=1),
-            "earlier": earlier if plan.first > timezone.localdate() else None,
+            "earlier": earlier if plan.first > timezone.localdate(now) else None,
         },
     )
+
+
+def booked_message(request, appointment: Appointment, created: bool) -> None:
+    """Say what was booked, or that a repeated submission booked nothing more."""
+    when = timezone.localtime(appointment.starts_at)
+    summary = (
+        f"{appointment.get_kind_display()} on {when:%A %-d %B %Y at %H:%M} "
+        f"with {appointment.clinician}"
+    )
+    if created:
+        messages.success(request, f"Booked: {summary}.")
+    else:
+        messages.info(request, f"Already booked: {summary}. Nothing was booked twice.")
 
 
 @staff_required
@@ -69,43 +87,32 @@ def book(request, patient_id: int):
     """Book an appointment: one click from a slot, or the full form."""
     patient = staff_patient(request, patient_id)
     audit.record_view(request, patient, "booking form")
+    due_on = injection_due_on(patient)
     form = BookingForm(request.POST or None, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             appointment, created = appointment_book(
                 patient=patient,
-                clinician=data["clinician"],
-                kind=data["kind"],
-                starts_at=form.starts_at,
-                minutes=data["minutes"],
                 booked_by=request.user,
-                due_on=injection_due_on(patient),
-                early_reason=data["early_reason"],
-                notes=data["notes"],
+                due_on=due_on,
+                now=timezone.now(),
+                **form.booking(),
             )
         except ValidationError as error:
             add_model_errors(form, error)
         else:
-            when = timezone.localtime(appointment.starts_at)
-            summary = (
-                f"{appointment.get_kind_display()} on {when:%A %-d %B %Y at %H:%M} "
-                f"with {appointment.clinician}"
-            )
-            if created:
-                messages.success(request, f"Booked: {summary}.")
-            else:
-                messages.info(request, f"Already booked: {summary}. Nothing was booked twice.")
+            booked_message(request, appointment, created)
             return redirect(reverse("patients:chart", args=[patient.pk]) + "#appointments")
     return render(
         request,
         "scheduling/appointment_form.html",
-        {**patient_header(patient), "form": form, "due_on": injection_due_on(patient)},
+        {**patient_header(patient), "form": form, "due_on": due_on},
     )
 
 
 @staff_required
 def appointment_detail(request, patient_id: int, appointment_id: int):
+    """One appointment, the status changes its model allows, and its history."""
     patient, appointment = patient_appointment(request, patient_id, appointment_id)
     audit.record_view(request, patient, "appointment")
     history = appointment.history.select_related("history_user").order_by("-history_date")
@@ -122,28 +129,34 @@ def appointment_detail(request, patient_id: int, appointment_id: int):
     )
 
 
+def set_status_from_post(request, appointment: Appointment) -> tuple[Appointment, str | None]:
+    """Make the status change the POST asks for: the appointment, and why not if refused."""
+    status = request.POST.get("status", "")
+    reason_form = CancelForm(request.POST)  # checks the reason as the form does (length, NUL)
+    if status not in Status.values:
+        return appointment, "Choose what happened to the appointment."
+    cancelling = status == Status.CANCELLED and status in appointment.next_statuses
+    if cancelling and not reason_form.is_valid():
+        return appointment, " ".join(reason_form.errors["reason"])
+    try:
+        changed = appointment_set_status(
+            appointment,
+            status=status,
+            by=request.user,
+            reason=reason_form.cleaned_data["reason"] if cancelling else "",
+            now=timezone.now(),
+        )
+    except ValidationError as problem:
+        return appointment, " ".join(problem.messages)
+    return changed, None
+
+
 @staff_required
 @require_POST
 def appointment_status(request, patient_id: int, appointment_id: int):
     """Mark arrived, completed, did not attend or cancelled. From the arrivals list via htmx."""
     patient, appointment = patient_appointment(request, patient_id, appointment_id)
-    status = request.POST.get("status", "")
-    reason_form = CancelForm(request.POST)  # checks the reason as the form does (length, NUL)
-    error = None
-    if status not in Status.values:
-        error = "Choose what happened to the appointment."
-    elif status == Status.CANCELLED and not reason_form.is_valid():
-        error = " ".join(reason_form.errors["reason"])
-    else:
-        try:
-            appointment = appointment_set_status(
-                appointment,
-                status=status,
-                by=request.user,
-                reason=reason_form.cleaned_data["reason"] if status == Status.CANCELLED else "",
-            )
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
+    appointment, error = set_status_from_post(request, appointment)
     if request.headers.get("HX-Request"):
         return render(
             request, "scheduling/arrival_row.html", {"appointment": appointment, "error": error}
@@ -152,8 +165,8 @@ def appointment_status(request, patient_id: int, appointment_id: int):
         messages.error(request, error)
         return redirect("schedule:appointment", patient.pk, appointment.pk)
     messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
-    is_injection = appointment.kind == Appointment.Kind.INJECTION
-    if status == Status.COMPLETED and is_injection:
+    completed = appointment.status == Status.COMPLETED
+    if completed and appointment.kind == Appointment.Kind.INJECTION:
         return redirect("schedule:book_next", patient.pk)
     return redirect("schedule:appointment", patient.pk, appointment.pk)
 
@@ -163,7 +176,7 @@ def appointment_status(request, patient_id: int, appointment_id: int):
 def appointment_undo(request, patient_id: int, appointment_id: int):
     patient, appointment = patient_appointment(request, patient_id, appointment_id)
     try:
-        appointment = appointment_undo_status(appointment, by=request.user)
+        appointment = appointment_undo_status(appointment, by=request.user, now=timezone.now())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -173,22 +186,33 @@ def appointment_undo(request, patient_id: int, appointment_id: int):
     return redirect("schedule:appointment", patient.pk, appointment.pk)
 
 
+def clinicians_shown(request, first: date, last: date, clinician) -> tuple[list, Page | None]:
+    """The chosen clinician, or the requested page of those with clinics or bookings."""
+    if clinician:
+        return [clinician], None
+    page = Paginator(calendar_clinicians(first, last), CLINICIANS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return list(page), page
+
+
+def query_without_page(request) -> str:
+    """The calendar's query string, for the pagination links to add their page to."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _calendar(request, template: str, first_of, days: int):
+    now = timezone.now()
+    today = timezone.localdate(now)
     form = DayForm(request.GET or None)
-    day = form.day()
+    day = form.day(today)
     first = first_of(day)
     last = first + timedelta(days=days - 1)
     clinician = form.chosen_clinician()
-    page = None
-    if clinician:
-        shown_days, rows = agenda(first, last, [clinician])
-    else:
-        page = Paginator(calendar_clinicians(first, last), CLINICIANS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        shown_days, rows = agenda(first, last, list(page))
-    query = request.GET.copy()
-    query.pop("page", None)
+    clinicians, page = clinicians_shown(request, first, last, clinician)
+    shown_days, rows = agenda(first, last, clinicians, now=now)
     step = timedelta(days=days)
     return render(
         request,
@@ -202,10 +226,10 @@ def _calendar(request, template: str, first_of, days: int):
             "rows": rows,
             "clinician": clinician,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "previous": first - step,
             "next": first + step,
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -226,7 +250,7 @@ def calendar_week(request):
 def day_list(request):
     """The printable list of the day's appointments, by clinician and time."""
     form = DayForm(request.GET or None)
-    day = form.day()
+    day = form.day(timezone.localdate())
     appointments = (
         live_appointments(day, day, form.chosen_clinician())
         .for_display()

@@ -132,3 +132,24 @@ def pinned_after_s3():
         datetime.combine(AFTER_S3, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)), tick=False
     ):
         yield AFTER_S3
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run every test with the clock at this local time (it keeps ticking); tests that "
+        "pin their own clock still do. E.g. a Tuesday 23:30: --clock 2026-12-08T23:30",
+    )
+
+
+@pytest.fixture(autouse=True)
+def wall_clock(request):
+    """The suite must pass whatever the hour and weekday: `--clock` sets them."""
+    when = request.config.getoption("--clock")
+    if not when:
+        yield
+        return
+    local = datetime.fromisoformat(when).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(local, tick=True):
+        yield

@@ -166,6 +166,18 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "Did not attend"
 
+    # The one table of status changes front desk may make, from each status, in the order the
+    # appointment page shows their buttons (`next_statuses`; `scheduling.booking` enforces it).
+    STATUS_CHANGES = {
+        Status.BOOKED: (Status.ARRIVED, Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED),
+        Status.ARRIVED: (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED),
+        Status.COMPLETED: (),
+        Status.NO_SHOW: (),
+        Status.CANCELLED: (),
+    }
+    # A wrong "did not attend", "completed" or "cancelled" can be undone (`can_undo`).
+    UNDOABLE = (Status.NO_SHOW, Status.COMPLETED, Status.CANCELLED)
+
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
     )
@@ -260,6 +272,16 @@ class Appointment(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+    @property
+    def next_statuses(self) -> list[Status]:
+        """The statuses front desk may move this appointment to, in display order."""
+        return list(self.STATUS_CHANGES.get(self.status, ()))
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether front desk may put a (wrongly recorded) status back to the one before."""
+        return self.status in self.UNDOABLE
 
     def clean(self):
         if self.status == self.Status.CANCELLED and not self.cancellation_reason.strip():

@@ -11,6 +11,15 @@ from scheduling.models import Appointment
 
 register = template.Library()
 
+# How the appointment page draws each status-change button; which buttons it shows, and in what
+# order, is the model's `Appointment.next_statuses`.
+STATUS_BUTTON_CLASSES = {
+    Appointment.Status.ARRIVED: "btn-outline-primary",
+    Appointment.Status.COMPLETED: "btn-success",
+    Appointment.Status.NO_SHOW: "btn-outline-danger",
+    Appointment.Status.CANCELLED: "btn-outline-danger",
+}
+
 
 @register.filter
 def status_badge(appointment: Appointment) -> SafeString:
@@ -19,6 +28,11 @@ def status_badge(appointment: Appointment) -> SafeString:
         appointment.status,
         appointment.get_status_display(),
     )
+
+
+@register.filter
+def status_button_class(status: str) -> str:
+    return STATUS_BUTTON_CLASSES.get(status, "btn-outline-secondary")
 
 
 @register.filter

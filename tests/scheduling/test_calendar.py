@@ -2,8 +2,10 @@ from datetime import time, timedelta
 
 import pytest
 
+from scheduling.agenda import agenda
 from scheduling.calendar import ClinicCalendar, free_slots
 from scheduling.models import Appointment, ClinicianLeave, Closure
+from scheduling.slots import next_injection_slots, patient_habit
 from tests.factories import AppointmentFactory, ClinicianClinicFactory
 from tests.scheduling.calendar_setup import at, tuesday_after, tuesday_clinic
 
@@ -95,3 +97,23 @@ def test_free_slots_skip_times_the_patient_is_busy_elsewhere(neurologist, patien
 def test_free_slots_are_only_in_the_future(neurologist, tuesday):
     slots = free_slots(ClinicCalendar(tuesday, tuesday), now=at(tuesday, 10, 30))
     assert slots[0].starts_at == at(tuesday, 10, 40)
+
+
+def test_the_agenda_shows_the_free_slots_after_the_now_it_is_given(neurologist, tuesday):
+    _, rows = agenda(tuesday, tuesday, [neurologist], now=at(tuesday, 10, 30))
+    assert rows[0].cells[0].free[0].starts_at == at(tuesday, 10, 40)
+
+
+def test_the_next_injection_slots_start_after_the_now_they_are_given(patient, tuesday):
+    plan = next_injection_slots(patient, due_on=None, now=at(tuesday, 10, 30))
+    assert plan.first == tuesday
+    assert plan.by_day[0][1][0].slot.starts_at == at(tuesday, 10, 40)
+
+
+def test_the_habit_is_the_last_injection_appointment_by_the_now_it_is_given(
+    neurologist, patient, tuesday
+):
+    AppointmentFactory(patient=patient, clinician=neurologist, starts_at=at(tuesday, 9, 20))
+    assert patient_habit(patient, now=at(tuesday, 9)).clinician_id is None
+    habit = patient_habit(patient, now=at(tuesday, 10))
+    assert (habit.clinician_id, habit.weekday, habit.minute_of_day) == (neurologist.pk, 1, 560)

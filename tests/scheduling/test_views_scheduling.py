@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.roles import Role
+from scheduling.forms import DayForm
 from scheduling.models import Appointment
 from tests.factories import (
     AppointmentFactory,
@@ -285,3 +286,22 @@ def test_the_whole_clinic_week_shows_six_clinicians_a_page(front_desk_client, ne
     assert "Zed 5" in rows and booked.patient.full_name in rows
     rows, html = week(clinician=others[0].pk)
     assert rows.count('<th scope="row">') == 1 and "Page 1 of" not in html  # one: no pages
+
+
+def test_the_calendar_day_is_the_one_asked_for_else_the_today_it_is_given():
+    today = MONDAY_MORNING.date()
+    assert DayForm({}).day(today) == today
+    assert DayForm({"date": "2026-06-09"}).day(today).isoformat() == "2026-06-09"
+    assert DayForm({"date": "not a date"}).day(today) == today
+
+
+@pytest.mark.usefixtures("monday_morning")
+def test_the_calendar_pages_follow_the_clock_the_view_passes_down(front_desk_client, neurologist):
+    """Today's column and the free slots follow the pinned clock, passed down from the view."""
+    tuesday_clinic(neurologist)
+    response = front_desk_client.get(reverse("schedule:day"))
+    assert response.context["today"] == response.context["day"] == MONDAY_MORNING.date()
+    response = front_desk_client.get(reverse("schedule:day"), {"date": "2026-06-02"})
+    assert response.context["rows"][0].cells[0].free[0].starts_at == at(
+        MONDAY_MORNING.date() + timedelta(days=1), 9
+    )
