@@ -8,12 +8,19 @@ Every screen, report and review counts through this module:
 - `medication_overuse(patient, start, end)` / `medication_overuse_for_patients(...)` /
   `medication_overuse_for_ranges(...)`: the ICHD-3 8.2 thresholds checked in every 28-day
   window inside the range.
+- `per_28(count, days_logged)` and `coverage(days_logged, days_in_window)`: the one rule for a
+  rate per 28 days and for coverage, as exact fractions (the rules compare these), and
+  `rounded(value)`: the one display rounding (one decimal, half up) of every page, report,
+  letter, admin column, export and summary (DOMAIN.md §4).
 """
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from functools import cache
+from math import floor
 
 from django.db import connection
 from django.db.models import (
@@ -33,8 +40,35 @@ from diaries.models import DiaryDay, DiaryDose, MedicineClass, Severity
 from patients.models import Patient
 
 MONTH_DAYS = 28
-ADEQUATE_COVERAGE = 0.8
+ADEQUATE_COVERAGE = Fraction(80, 100)  # exact: a float 0.8 is a hair above 4/5
 MIGRAINE_SPECIFIC = (MedicineClass.TRIPTAN, MedicineClass.ERGOT)
+
+
+def per_28(count: int, days_logged: int) -> Fraction | None:
+    """`count` per 28 logged days (`count / days_logged × 28`), exactly; None when nothing is
+    logged."""
+    return Fraction(count * MONTH_DAYS, days_logged) if days_logged else None
+
+
+def coverage(days_logged: int, days_in_window: int) -> Fraction:
+    """Days logged / days in the window, exactly, from 0 to 1 (× 100 for a percentage).
+
+    A window without days (a cycle opened on the as-of day) has nothing logged: 0.
+    """
+    return Fraction(days_logged, days_in_window) if days_in_window > 0 else Fraction(0)
+
+
+def rounded(value: Fraction | Decimal | float | int | None) -> Decimal | None:
+    """One decimal, half up (away from zero): how every number is shown; None stays None.
+
+    Exact whatever the input (a Fraction is never cut to a finite Decimal first), so 2.45
+    shows 2.5 and 2.4499… shows 2.4. For display and export only: rules compare exact values.
+    """
+    if value is None:
+        return None
+    exact = Fraction(value)
+    tenths = floor(abs(exact) * 10 + Fraction(1, 2))
+    return Decimal(tenths if exact >= 0 else -tenths).scaleb(-1)
 
 
 def last_28_days(as_of: date) -> tuple[date, date]:
@@ -42,9 +76,18 @@ def last_28_days(as_of: date) -> tuple[date, date]:
     return as_of - timedelta(days=MONTH_DAYS - 1), as_of
 
 
+RATES = (
+    "headache_days_per_28",
+    "migraine_days_per_28",
+    "moderate_severe_days_per_28",
+    "acute_medication_days_per_28",
+)
+
+
 @dataclass(frozen=True)
 class DiaryCounts:
-    """What a diary window holds. Counts are of days; rates are per 28 logged days."""
+    """What a diary window holds. Counts are of days; rates are per 28 logged days, exact
+    (`per_28`); `shown()` gives them and the coverage rounded for display."""
 
     start: date
     end: date
@@ -60,12 +103,12 @@ class DiaryCounts:
         return (self.end - self.start).days + 1
 
     @property
-    def coverage(self) -> float:
-        """Days logged / days in the window, from 0 to 1."""
-        return self.days_logged / self.days_in_window
+    def coverage(self) -> Fraction:
+        """Days logged / days in the window, exactly, from 0 to 1."""
+        return coverage(self.days_logged, self.days_in_window)
 
     @property
-    def coverage_percent(self) -> float:
+    def coverage_percent(self) -> Fraction:
         return self.coverage * 100
 
     @property
@@ -73,27 +116,32 @@ class DiaryCounts:
         """At least 80% of the days logged: below that, show the counts but decide nothing."""
         return self.coverage >= ADEQUATE_COVERAGE
 
-    def per_28(self, count: int) -> float | None:
-        """`count` as a rate per 28 logged days; None when nothing is logged."""
-        if not self.days_logged:
-            return None
-        return count / self.days_logged * MONTH_DAYS
+    @property
+    def headache_days_per_28(self) -> Fraction | None:
+        return per_28(self.headache_days, self.days_logged)
 
     @property
-    def headache_days_per_28(self) -> float | None:
-        return self.per_28(self.headache_days)
+    def migraine_days_per_28(self) -> Fraction | None:
+        return per_28(self.migraine_days, self.days_logged)
 
     @property
-    def migraine_days_per_28(self) -> float | None:
-        return self.per_28(self.migraine_days)
+    def moderate_severe_days_per_28(self) -> Fraction | None:
+        return per_28(self.moderate_severe_days, self.days_logged)
 
     @property
-    def moderate_severe_days_per_28(self) -> float | None:
-        return self.per_28(self.moderate_severe_days)
+    def acute_medication_days_per_28(self) -> Fraction | None:
+        return per_28(self.acute_medication_days, self.days_logged)
 
-    @property
-    def acute_medication_days_per_28(self) -> float | None:
-        return self.per_28(self.acute_medication_days)
+    def rates(self) -> dict[str, Fraction | None]:
+        """Every per-28-day measure, exactly, named as in the export."""
+        return {name: getattr(self, name) for name in RATES}
+
+    def shown(self) -> dict[str, Decimal | None]:
+        """The coverage (in percent) and the rates as every page and export shows them."""
+        return {
+            "coverage": rounded(self.coverage_percent),
+            **{name: rounded(value) for name, value in self.rates().items()},
+        }
 
     @property
     def classes_taken(self) -> list[tuple[str, int]]:

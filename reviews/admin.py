@@ -7,10 +7,11 @@ from django.contrib import admin
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from diaries.metrics import rounded
 from patients.admin import PatientAdmin
 from patients.models import Patient
 from reviews.models import Review, Verdict
-from reviews.progress import progress_for_patients, rounded
+from reviews.progress import progress_for_patients
 
 
 class VerdictFilter(admin.SimpleListFilter):

@@ -11,9 +11,9 @@ from fractions import Fraction
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from diaries.metrics import MONTH_DAYS
+from diaries.metrics import MONTH_DAYS, rounded
 from diaries.models import DiaryDay, Severity
-from reviews.progress import RESPONDER_50_PERCENT, RESPONSE_PERCENT, Progress, rounded
+from reviews.progress import RESPONDER_50_PERCENT, RESPONSE_PERCENT, Progress
 
 WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 40, 150, 12, 52  # margins around the plot
@@ -83,7 +83,7 @@ def headache_chart(progress: Progress) -> BarChart | None:
             else ("adequate" if window.adequate else "insufficient")
         )
         value = rounded(window.headache_rate)
-        coverage = rounded(Fraction(window.days_logged * 100, window.days_in_window))
+        coverage = rounded(window.coverage_percent)
         bars.append(
             Bar(
                 x=LEFT + slot * index + slot * 0.15,

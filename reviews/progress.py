@@ -2,13 +2,14 @@
 
 Exactly DOMAIN.md §3–4, as of a date. Every page, letter, admin column and export reads
 progress through `progress_for_patients` (many patients, a fixed number of queries) or
-`patient_progress` (one). Decisions compare exact fractions; rounding is for display only.
+`patient_progress` (one). Decisions compare exact fractions; rounding is for display only
+(rates, coverage and the rounding are `diaries.metrics`' `per_28`, `coverage` and `rounded`).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from diaries.metrics import (
@@ -16,6 +17,7 @@ from diaries.metrics import (
     DiaryCounts,
     diary_window_measures,
     medication_overuse_for_ranges,
+    rounded,
 )
 from patients.models import Eligibility
 from reviews.models import Verdict
@@ -27,20 +29,6 @@ RESPONSE_PERCENT = 30
 RESPONDER_50_PERCENT = 50
 EPISODIC_BELOW = 15  # headache days per 28
 EPISODIC_WINDOWS = 3
-
-
-def per_28(count: int, days_logged: int) -> Fraction | None:
-    """`count` per 28 logged days, exactly; None when nothing is logged."""
-    return Fraction(count * MONTH_DAYS, days_logged) if days_logged else None
-
-
-def rounded(value: Fraction | float | Decimal | None) -> Decimal | None:
-    """One decimal, half up: how every page, letter, admin column and export shows a number."""
-    if value is None:
-        return None
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def reduction_percent(baseline: Fraction | None, rate: Fraction | None) -> Fraction | None:
@@ -74,7 +62,7 @@ class Window:
         return self.counts.days_logged
 
     @property
-    def coverage_percent(self) -> float:
+    def coverage_percent(self) -> Fraction:
         return self.counts.coverage_percent
 
     @property
@@ -83,17 +71,11 @@ class Window:
 
     @property
     def headache_rate(self) -> Fraction | None:
-        return per_28(self.counts.headache_days, self.counts.days_logged)
+        return self.counts.headache_days_per_28
 
     def rates(self) -> dict[str, Fraction | None]:
-        """Every per-28-day measure, named as in the export."""
-        logged = self.counts.days_logged
-        return {
-            "headache_days_per_28": self.headache_rate,
-            "migraine_days_per_28": per_28(self.counts.migraine_days, logged),
-            "moderate_severe_days_per_28": per_28(self.counts.moderate_severe_days, logged),
-            "acute_medication_days_per_28": per_28(self.counts.acute_medication_days, logged),
-        }
+        """Every per-28-day measure, exactly, named as in the export."""
+        return self.counts.rates()
 
     def summary(self) -> dict:
         """The window's measures rounded for display and export (DOMAIN.md §4: rules do not)."""
@@ -102,8 +84,7 @@ class Window:
             "end": self.end,
             "days_logged": self.days_logged,
             "days_in_window": self.days_in_window,
-            "coverage": rounded(Fraction(self.days_logged * 100, self.days_in_window)),
-            **{name: rounded(value) for name, value in self.rates().items()},
+            **self.counts.shown(),  # coverage and rates
             "mean_severity": rounded(self.mean_severity),
             "headache_hours": rounded(self.headache_hours),
             "reduction_percent": rounded(self.reduction),
@@ -186,12 +167,12 @@ def suggest_verdict(
         window = baseline.window
         return Verdict.INSUFFICIENT_DATA, (
             f"Baseline diary logged on {window.days_logged} of {window.days_in_window} days "
-            f"({window.coverage_percent:.1f}%, 80% needed) and no reported baseline."
+            f"({rounded(window.coverage_percent)}%, 80% needed) and no reported baseline."
         )
     if not latest.adequate:
         return Verdict.INSUFFICIENT_DATA, (
             f"{latest.label} diary logged on {latest.days_logged} of {latest.days_in_window} "
-            f"days ({latest.coverage_percent:.1f}%, 80% needed)."
+            f"days ({rounded(latest.coverage_percent)}%, 80% needed)."
         )
     if baseline.headache_rate == 0:
         return Verdict.INSUFFICIENT_DATA, (
@@ -200,20 +181,19 @@ def suggest_verdict(
     reduction = latest.reduction
     if reduction < RESPONSE_PERCENT:
         return Verdict.INADEQUATE_RESPONSE, (
-            f"{latest.label}: {float(reduction):.1f}% fewer headache days than baseline "
+            f"{latest.label}: {rounded(reduction)}% fewer headache days than baseline "
             f"(under {RESPONSE_PERCENT}%)."
         )
     if len(recent) == EPISODIC_WINDOWS and all(
-        window.adequate and per_28(window.headache_days, window.days_logged) < EPISODIC_BELOW
-        for window in recent
+        window.adequate and window.headache_days_per_28 < EPISODIC_BELOW for window in recent
     ):
         return Verdict.EPISODIC, (
             f"Fewer than {EPISODIC_BELOW} headache days in each of the last three 28-day "
             "windows: consider a treatment break."
         )
     if reduction >= RESPONDER_50_PERCENT:
-        return Verdict.RESPONDER_50, f"{latest.label}: {float(reduction):.1f}% reduction."
-    return Verdict.RESPONDING, f"{latest.label}: {float(reduction):.1f}% reduction."
+        return Verdict.RESPONDER_50, f"{latest.label}: {rounded(reduction)}% reduction."
+    return Verdict.RESPONDING, f"{latest.label}: {rounded(reduction)}% reduction."
 
 
 # -- windows ---------------------------------------------------------------------------------

@@ -1,16 +1,13 @@
 """Progress as plain data for `manage.py progress_report`: per patient (JSON) or per window (CSV).
 
-Numbers go through `progress.rounded`, as on the page and in the letter.
+Numbers go through `diaries.metrics.rounded` (`Window.summary()`), as on the page and in the
+letter; JSON and CSV print the rounded value (2.5, never 2.45 or 2.4499…).
 """
 
-from reviews.progress import Progress, Window, rounded
+from diaries.metrics import RATES, rounded
+from reviews.progress import Progress, Window
 
-MEASURES = [
-    "headache_days_per_28",
-    "migraine_days_per_28",
-    "moderate_severe_days_per_28",
-    "acute_medication_days_per_28",
-]
+MEASURES = list(RATES)
 CSV_COLUMNS = [
     "mrn",
     "verdict",

@@ -10,16 +10,16 @@ queries whatever the number of patients.
 
 from collections.abc import Iterable
 from datetime import date
-from fractions import Fraction
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clinic.audit import audited_patient_id
+from diaries.metrics import rounded
 from reviews.due import patients_due_review
 from reviews.models import ProgressSummary
-from reviews.progress import Progress, progress_for_patients, rounded
+from reviews.progress import Progress, progress_for_patients
 
 
 def summary_of(progress: Progress) -> ProgressSummary:
@@ -34,9 +34,7 @@ def summary_of(progress: Progress) -> ProgressSummary:
         baseline_rate=rounded(baseline.headache_rate) if baseline else None,
         latest_rate=rounded(cycle.headache_rate) if cycle else None,
         reduction=rounded(cycle.reduction) if cycle else None,
-        coverage=rounded(Fraction(cycle.days_logged * 100, cycle.days_in_window))
-        if cycle
-        else None,
+        coverage=rounded(cycle.coverage_percent) if cycle else None,
     )
 
 

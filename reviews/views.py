@@ -9,6 +9,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, patient_required
+from diaries.metrics import rounded
 from patients.access import own_patient, staff_patient
 from patients.chart import patient_header
 from patients.eligibility import assess_nice
@@ -17,7 +18,7 @@ from reviews.charts import headache_chart, severity_heatmap
 from reviews.forms import ReviewForm
 from reviews.models import Review
 from reviews.models.reviews import SUGGESTED_DECISION
-from reviews.progress import Progress, patient_progress, rounded
+from reviews.progress import Progress, patient_progress
 from reviews.reviewing import review_record, score_rows
 from treatments.models import AdverseEvent, InjectionSession
 

@@ -1,6 +1,7 @@
 """DOMAIN.md §3 definitions, each proved against a small diary counted by hand."""
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 
@@ -132,8 +133,8 @@ def test_rates_are_per_28_logged_days_and_coverage_under_80_percent_is_inadequat
             severity="mild" if headache else "none",
         )
     counts = diary_counts(patient, START, END)
-    assert counts.headache_days_per_28 == pytest.approx(7.0)  # 5 / 20 × 28
-    assert counts.coverage == pytest.approx(20 / 28)
+    assert counts.headache_days_per_28 == 7  # 5 / 20 × 28, exactly
+    assert counts.coverage == Fraction(20, 28)
     assert not counts.adequate
     for offset in range(20, 23):  # 23 of 28 = 82%
         log(patient, START + timedelta(days=offset))

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from diaries.metrics import rounded
 from diaries.models import DiaryDay
 from patients.models import Eligibility
 from reviews.models import Verdict
@@ -100,7 +101,7 @@ def test_the_latest_complete_cycle_decides_not_the_first():
     log(patient, S1, 84, 36)
     log(patient, S2, 84, 60)
     progress = patient_progress(patient, AFTER_S3)
-    assert [round(float(c.reduction), 1) for c in progress.cycles[:2]] == [50.0, 16.7]
+    assert [str(rounded(c.reduction)) for c in progress.cycles[:2]] == ["50.0", "16.7"]
     assert progress.verdict == Verdict.INADEQUATE_RESPONSE
     assert progress.cycles[2].complete is False  # cycle 3 has only just started
 
