@@ -1,10 +1,17 @@
 """Creating and changing patient records."""
 
+from datetime import date
+
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from patients.models import Patient
+from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
 
 MRN_PREFIX = "HC"
+
+# Yes, no, or not assessed yet (None): the fields take null but are not marked blank, so
+# full_clean is told not to refuse an empty one (as the form does not).
+ELIGIBILITY_NOT_YET_ASSESSED = ("chronic_migraine_criteria_met", "medication_overuse_managed")
 
 
 def next_mrn() -> str:
@@ -25,3 +32,66 @@ def patient_save(patient: Patient) -> Patient:
     patient.full_clean()
     patient.save()
     return patient
+
+
+def eligibility_save(*, eligibility: Eligibility, by) -> Eligibility:
+    """Validate and save the patient's NICE eligibility assessment, as assessed by `by`.
+
+    The patient's row is locked so that two first assessments at once cannot both be created.
+    """
+    eligibility.assessed_by = by
+    eligibility._history_user = by
+    with transaction.atomic():
+        Patient.objects.lock(eligibility.patient_id)
+        eligibility.full_clean(
+            exclude=[f for f in ELIGIBILITY_NOT_YET_ASSESSED if getattr(eligibility, f) is None]
+        )
+        eligibility.save()
+    return eligibility
+
+
+def preventive_save(*, preventive: PriorPreventive, by) -> PriorPreventive:
+    """Validate and save a new or changed prior preventive medicine, recording who."""
+    preventive._history_user = by
+    with transaction.atomic():
+        preventive.full_clean()
+        preventive.save()
+    return preventive
+
+
+def preventive_delete(*, preventive: PriorPreventive, by) -> None:
+    """Remove a prior preventive; its history keeps the deleted row, who and when."""
+    preventive._history_user = by
+    with transaction.atomic():
+        preventive.delete()
+
+
+def flag_add(*, flag: ClinicalFlag, by) -> ClinicalFlag:
+    """Validate and record a precaution or contraindication, one active flag of each kind.
+
+    The patient's row is locked so that two clinicians adding the same flag at once get the
+    "already active" message rather than a database error.
+    """
+    flag.recorded_by = by
+    flag._history_user = by
+    with transaction.atomic():
+        Patient.objects.lock(flag.patient_id)
+        flag.full_clean()
+        flag.save()
+    return flag
+
+
+def flag_resolve(*, flag: ClinicalFlag, by, today: date) -> ClinicalFlag:
+    """Mark an active flag resolved `today` (or on the day it was noted, if that is later)."""
+    with transaction.atomic():
+        locked = ClinicalFlag.objects.select_for_update().get(pk=flag.pk)
+        if not locked.is_active:
+            raise ValidationError(
+                f"{locked} was already resolved on {locked.resolved_on:%-d %b %Y}."
+            )
+        locked.resolved_on = max(today, locked.noted_on)
+        locked._history_user = by
+        locked.full_clean()
+        locked.save()
+    flag.resolved_on = locked.resolved_on
+    return flag

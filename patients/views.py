@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required, user_role
+from patients import records
 from patients.access import patient_for_user, staff_patient
 from patients.access_log import patient_events
 from patients.chart import chart_sections, patient_header
@@ -23,7 +23,6 @@ from patients.forms import (
     PriorPreventiveForm,
 )
 from patients.models import ClinicalFlag, Eligibility, Patient
-from patients.records import patient_save
 
 PATIENTS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
@@ -57,7 +56,7 @@ def patient_create(request):
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patient = patient_save(form.save(commit=False))
+            patient = records.patient_save(form.save(commit=False))
         except ValidationError as error:
             add_model_errors(form, error)
         else:
@@ -72,7 +71,7 @@ def patient_edit(request, patient_id: int):
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            patient_save(form.save(commit=False))
+            records.patient_save(form.save(commit=False))
         except ValidationError as error:
             add_model_errors(form, error)
         else:
@@ -117,11 +116,13 @@ def eligibility_edit(request, patient_id: int):
     )
     form = EligibilityForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        eligibility = form.save(commit=False)
-        eligibility.assessed_by = request.user
-        eligibility.save()
-        messages.success(request, "Eligibility saved.")
-        return redirect("patients:chart", patient.pk)
+        try:
+            records.eligibility_save(eligibility=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, "Eligibility saved.")
+            return redirect("patients:chart", patient.pk)
     audit.record_view(request, patient, "eligibility form")
     return render(
         request,
@@ -140,9 +141,13 @@ def preventive_edit(request, patient_id: int, preventive_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         preventive = form.save(commit=False)
         preventive.patient = patient
-        preventive.save()
-        messages.success(request, f"Prior preventive {preventive.name} saved.")
-        return redirect("patients:chart", patient.pk)
+        try:
+            records.preventive_save(preventive=preventive, by=request.user)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"Prior preventive {preventive.name} saved.")
+            return redirect("patients:chart", patient.pk)
     title = "Edit prior preventive" if instance else "Add a prior preventive medicine"
     audit.record_view(request, patient, "prior preventive form")
     return render(
@@ -157,7 +162,7 @@ def preventive_edit(request, patient_id: int, preventive_id: int | None = None):
 def preventive_delete(request, patient_id: int, preventive_id: int):
     patient = staff_patient(request, patient_id)
     preventive = get_object_or_404(patient.prior_preventives, pk=preventive_id)
-    preventive.delete()  # the history table keeps the deleted row, who and when
+    records.preventive_delete(preventive=preventive, by=request.user)
     messages.success(request, f"Prior preventive {preventive.name} removed.")
     return redirect("patients:chart", patient.pk)
 
@@ -167,12 +172,8 @@ def flag_add(request, patient_id: int):
     patient = staff_patient(request, patient_id)
     form = ClinicalFlagForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
-        flag = form.save(commit=False)
-        flag.recorded_by = request.user
         try:
-            with transaction.atomic():
-                flag.full_clean()
-                flag.save()
+            flag = records.flag_add(flag=form.save(commit=False), by=request.user)
         except ValidationError as error:
             add_model_errors(form, error)
         else:
@@ -195,9 +196,12 @@ def flag_add(request, patient_id: int):
 def flag_resolve(request, patient_id: int, flag_id: int):
     patient = staff_patient(request, patient_id)
     flag = get_object_or_404(ClinicalFlag, patient=patient, pk=flag_id, resolved_on__isnull=True)
-    flag.resolved_on = max(timezone.localdate(), flag.noted_on)
-    flag.save()
-    messages.success(request, f"{flag} marked as resolved.")
+    try:
+        records.flag_resolve(flag=flag, by=request.user, today=timezone.localdate())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{flag} marked as resolved.")
     return redirect("patients:chart", patient.pk)
 
 

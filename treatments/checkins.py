@@ -5,13 +5,13 @@ serious kinds, so they wait on every neurologist's home page until acknowledged.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from patients.models import Patient
 from treatments.models import AdverseEvent, InjectionSession, SideEffectCheckIn
+from treatments.side_effects import adverse_event_add
 
 CHECK_IN_FROM_DAYS = 14
 CHECK_IN_UNTIL_DAYS = 28
@@ -54,28 +54,44 @@ def check_in_due(patient: Patient, today: date) -> InjectionSession | None:
     )
 
 
-@transaction.atomic
+def check_in_closed(*, session: InjectionSession, today: date) -> str | None:
+    """Why the check-in after `session` cannot be answered `today`; None while it is open."""
+    opens, closes = check_in_window(session)
+    if SideEffectCheckIn.objects.filter(session=session).exists():
+        return "Thank you: you already answered this check-in."
+    if not opens <= today <= closes:
+        return f"This check-in is open from {opens:%-d %B} to {closes:%-d %B %Y}."
+    return None
+
+
 def check_in_answer(
-    *, session: InjectionSession, by, answers: list[Answer], severity: str, onset_on: date
+    *,
+    session: InjectionSession,
+    by,
+    answers: list[Answer],
+    severity: str,
+    onset_on: date,
+    now: datetime,
 ) -> list[AdverseEvent]:
-    """Record the check-in and an adverse event per answer; return the events."""
+    """Record the check-in and an adverse event per answer, all or nothing; return the events."""
     check_in = SideEffectCheckIn(
-        session=session, answered_by=by, answered_at=timezone.now(), nothing_to_report=not answers
+        session=session, answered_by=by, answered_at=now, nothing_to_report=not answers
     )
-    check_in.full_clean()
-    check_in.save()
-    events = []
-    for answer in answers:
-        event = AdverseEvent(
-            session=session,
-            kind=answer.kind,
-            description=answer.description,
-            onset_on=onset_on,
-            severity=severity,
-            notes="Reported by the patient in the portal check-in.",
-            recorded_by=by,
-        )
-        event.full_clean()
-        event.save()
-        events.append(event)
-    return events
+    check_in._history_user = by
+    with transaction.atomic():
+        check_in.full_clean()
+        check_in.save()
+        return [
+            adverse_event_add(
+                event=AdverseEvent(
+                    session=session,
+                    kind=answer.kind,
+                    description=answer.description,
+                    onset_on=onset_on,
+                    severity=severity,
+                    notes="Reported by the patient in the portal check-in.",
+                ),
+                by=by,
+            )
+            for answer in answers
+        ]

@@ -1,8 +1,8 @@
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required
 from patients.access import staff_patient
 from patients.chart import patient_header
+from treatments import side_effects
 from treatments.courses import next_due_on
 from treatments.forms import (
     AdditionFormSet,
@@ -71,59 +72,81 @@ def session_edit(request, patient_id: int, session_id: int):
     return session_form_page(request, patient, session)
 
 
+@dataclass(frozen=True)
+class SessionForms:
+    """The forms of the session page: header, protocol sites, follow-the-pain sites, and the
+    reason for an amendment (signed sessions only)."""
+
+    session: SessionForm
+    sites: SiteFormSet
+    additions: AdditionFormSet
+    reason: AmendmentReasonForm | None
+
+    def is_valid(self) -> bool:
+        """Validate every form (so each shows its errors), not just up to the first invalid."""
+        forms = [self.session, self.sites, self.additions, self.reason]
+        return all([form.is_valid() for form in forms if form is not None])
+
+
 def session_form_page(request, patient, session: InjectionSession):
     """Record a new session, change an unsigned one, or amend a signed one."""
     header = patient_header(patient)
-    protocol = session.protocol
     data = request.POST if request.method == "POST" else None
-    form = SessionForm(data, instance=session, patient=patient, flags=header)
-    sites_initial, additions_initial = _initial_rows(session)
-    sites = SiteFormSet(data, prefix="site", initial=sites_initial)
-    groups = [(a.muscle_group, a.get_muscle_group_display()) for a in protocol.additions.all()]
-    additions = AdditionFormSet(
-        data, prefix="extra", initial=additions_initial, form_kwargs={"groups": groups}
-    )
-    reason = AmendmentReasonForm(data) if session.is_signed else None
+    forms = _session_forms(data, patient, session, header)
     repeat = _already_saved(patient, data)
     if repeat:
-        messages.info(request, "This session had already been saved; it was not saved twice.")
-        return redirect("treatments:session_detail", patient.pk, repeat.pk)
-    forms_valid = all(
-        [
-            form.is_valid(),
-            sites.is_valid(),
-            additions.is_valid(),
-            reason is None or reason.is_valid(),
-        ]
-    )
-    if data is not None and forms_valid:
+        return _already_saved_redirect(request, patient, repeat)
+    if data is not None and forms.is_valid():
         try:
-            saved = _save(request, form, sites, additions, reason)
+            saved = _save(request, forms)
         except AlreadySaved as repeat:
-            messages.info(request, "This session had already been saved; it was not saved twice.")
-            return redirect("treatments:session_detail", patient.pk, repeat.session.pk)
+            return _already_saved_redirect(request, patient, repeat.session)
         except ValidationError as error:
-            add_model_errors(form, error)
+            add_model_errors(forms.session, error)
         else:
             return redirect("treatments:session_detail", patient.pk, saved.pk)
-    protocol_sites = {site.pk: site for site in protocol.sites.all()}
-    site_rows = [(protocol_sites.get(_int(f["protocol_site"].value())), f) for f in sites]
     audit.record_view(request, patient, "session form")
     return render(
-        request,
-        "treatments/session_form.html",
-        {
-            **header,
-            "form": form,
-            "session": session,
-            "protocol": protocol,
-            "chooser": ProtocolChoiceForm(initial={"protocol": protocol}),
-            "site_rows": site_rows,
-            "sites": sites,
-            "additions": additions,
-            "reason_form": reason,
-        },
+        request, "treatments/session_form.html", _session_form_context(header, session, forms)
     )
+
+
+def _session_forms(data, patient, session: InjectionSession, header: dict) -> SessionForms:
+    """The page's forms, bound to `data` or filled from the session (or protocol defaults)."""
+    sites_initial, additions_initial = _initial_rows(session)
+    groups = [
+        (a.muscle_group, a.get_muscle_group_display()) for a in session.protocol.additions.all()
+    ]
+    return SessionForms(
+        session=SessionForm(data, instance=session, patient=patient, flags=header),
+        sites=SiteFormSet(data, prefix="site", initial=sites_initial),
+        additions=AdditionFormSet(
+            data, prefix="extra", initial=additions_initial, form_kwargs={"groups": groups}
+        ),
+        reason=AmendmentReasonForm(data) if session.is_signed else None,
+    )
+
+
+def _already_saved_redirect(request, patient, session: InjectionSession):
+    messages.info(request, "This session had already been saved; it was not saved twice.")
+    return redirect("treatments:session_detail", patient.pk, session.pk)
+
+
+def _session_form_context(header: dict, session: InjectionSession, forms: SessionForms) -> dict:
+    protocol = session.protocol
+    protocol_sites = {site.pk: site for site in protocol.sites.all()}
+    site_rows = [(protocol_sites.get(_int(f["protocol_site"].value())), f) for f in forms.sites]
+    return {
+        **header,
+        "form": forms.session,
+        "session": session,
+        "protocol": protocol,
+        "chooser": ProtocolChoiceForm(initial={"protocol": protocol}),
+        "site_rows": site_rows,
+        "sites": forms.sites,
+        "additions": forms.additions,
+        "reason_form": forms.reason,
+    }
 
 
 def _already_saved(patient, data) -> InjectionSession | None:
@@ -161,24 +184,26 @@ def _initial_rows(session: InjectionSession) -> tuple[list[dict], list[dict]]:
     return sites, extras + [{}] * max(extra_rows - len(extras), 0)
 
 
-def _save(request, form, sites, additions, reason) -> InjectionSession:
-    session = form.save(commit=False)
-    entries = {"sites": site_entries(sites), "additions": addition_entries(additions)}
+def _save(request, forms: SessionForms) -> InjectionSession:
+    session = forms.session.save(commit=False)
+    entries = {
+        "sites": site_entries(forms.sites),
+        "additions": addition_entries(forms.additions),
+    }
     if not session.pk:
         session_record(
             session=session,
             recorded_by=request.user,
-            form_token=form.cleaned_data.get("form_token"),
+            form_token=forms.session.cleaned_data.get("form_token"),
             **entries,
         )
         messages.success(request, f"{session} recorded. Check it, then sign it.")
-    elif reason is None:
+    elif forms.reason is None:
         session_correct(session=session, user=request.user, **entries)
         messages.success(request, f"{session} updated.")
     else:
-        session_correct(
-            session=session, user=request.user, reason=reason.cleaned_data["reason"], **entries
-        )
+        reason = forms.reason.cleaned_data["reason"]
+        session_correct(session=session, user=request.user, reason=reason, **entries)
         messages.success(request, f"Amendment to {session} recorded; the original is kept.")
     return session
 
@@ -236,21 +261,12 @@ def adverse_event_add(request, patient_id: int, session_id: int):
     session = get_object_or_404(InjectionSession, patient=patient, pk=session_id)
     form = AdverseEventForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
-        event = form.save(commit=False)
-        event.recorded_by = request.user
         try:
-            with transaction.atomic():
-                event.full_clean()
-                event.save()
+            event = side_effects.adverse_event_add(event=form.save(commit=False), by=request.user)
         except ValidationError as error:
             add_model_errors(form, error)
         else:
-            if event.serious:
-                messages.warning(
-                    request, f"Serious side effect recorded: {event}. The neurologists are alerted."
-                )
-            else:
-                messages.success(request, f"Side effect recorded: {event}.")
+            _say_recorded(request, event)
             return redirect("patients:chart", patient.pk)
     audit.record_view(request, patient, "side effect form")
     return render(
@@ -260,19 +276,26 @@ def adverse_event_add(request, patient_id: int, session_id: int):
     )
 
 
+def _say_recorded(request, event: AdverseEvent) -> None:
+    if event.serious:
+        messages.warning(
+            request, f"Serious side effect recorded: {event}. The neurologists are alerted."
+        )
+    else:
+        messages.success(request, f"Side effect recorded: {event}.")
+
+
 @neurologist_required
 @require_POST
 def adverse_event_acknowledge(request, patient_id: int, event_id: int):
     patient = staff_patient(request, patient_id)
-    with transaction.atomic():
-        event = get_object_or_404(
-            AdverseEvent.objects.select_for_update(), session__patient=patient, pk=event_id
-        )
-        if event.acknowledged_at is None:
-            event.acknowledged_by = request.user
-            event.acknowledged_at = timezone.now()
-            event.save(update_fields=["acknowledged_by", "acknowledged_at"])
-    messages.success(request, f"{event} acknowledged.")
+    event = get_object_or_404(AdverseEvent, session__patient=patient, pk=event_id)
+    try:
+        side_effects.adverse_event_acknowledge(event=event, by=request.user, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{event} acknowledged.")
     if request.POST.get("next") == "home":
         return redirect("neurologist_home")
     return redirect("patients:chart", patient.pk)

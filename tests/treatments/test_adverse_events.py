@@ -1,12 +1,20 @@
 """Side effects: anyone on the staff records them; serious ones stay red until acknowledged."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from tests.factories import AdverseEventFactory, InjectionSessionFactory
+from clinic import audit
+from clinic.models import AuditEvent
+from clinic.roles import Role
+from tests.factories import AdverseEventFactory, InjectionSessionFactory, UserFactory
 from treatments.models import AdverseEvent
+from treatments.side_effects import adverse_event_acknowledge, adverse_event_add
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +91,113 @@ def test_bad_input_is_refused_with_a_message(front_desk_client, patient, overrid
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not AdverseEvent.objects.exists()
+
+
+# The domain functions, called outside any request: only `by` can name the user.
+
+NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOON, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def break_audit(monkeypatch):
+    """Call to make the audit write after a save fail, as a later step of the same
+    transaction would: the domain function must then leave nothing behind."""
+
+    def fail(**kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    return lambda: monkeypatch.setattr(audit, "record", fail)
+
+
+def new_event(session, **fields) -> AdverseEvent:
+    fields = {"kind": "neck_pain", "onset_on": session.performed_on, "severity": "mild", **fields}
+    return AdverseEvent(session=session, **fields)
+
+
+@pytest.mark.usefixtures("clock")
+class TestAdverseEventAdd:
+    def test_records_the_event_with_who_recorded_it(self, front_desk):
+        session = InjectionSessionFactory()
+        event = adverse_event_add(event=new_event(session), by=front_desk)
+        event.refresh_from_db()
+        assert (event.recorded_by, event.recorded_at) == (front_desk, NOON)
+        assert event.history.get().history_user == front_desk
+        audited = AuditEvent.objects.get(object_type="treatments.adverseevent")
+        assert (audited.user, audited.patient_id) == (front_desk, session.patient_id)
+
+    def test_a_serious_kind_is_always_serious(self, front_desk):
+        session = InjectionSessionFactory()
+        event = adverse_event_add(event=new_event(session, kind="dysphagia"), by=front_desk)
+        assert event.serious and event.needs_acknowledgement
+
+    def test_refuses_an_undescribed_other_and_saves_nothing(self, front_desk):
+        session = InjectionSessionFactory()
+        before = AuditEvent.objects.count()
+        with pytest.raises(ValidationError, match="Describe the side effect"):
+            adverse_event_add(event=new_event(session, kind="other"), by=front_desk)
+        assert not AdverseEvent.objects.exists()
+        assert not AdverseEvent.history.exists()
+        assert AuditEvent.objects.count() == before
+
+    def test_refuses_a_start_before_the_session(self, front_desk):
+        session = InjectionSessionFactory()
+        event = new_event(session)
+        event.onset_on = session.performed_on - timedelta(days=1)
+        with pytest.raises(ValidationError, match="cannot start before"):
+            adverse_event_add(event=event, by=front_desk)
+        assert not AdverseEvent.objects.exists()
+
+    def test_a_failure_after_the_save_leaves_nothing(self, front_desk, break_audit):
+        session = InjectionSessionFactory()
+        break_audit()
+        with pytest.raises(RuntimeError):
+            adverse_event_add(event=new_event(session), by=front_desk)
+        assert not AdverseEvent.objects.exists()
+        assert not AdverseEvent.history.exists()
+
+
+class TestAdverseEventAcknowledge:
+    def test_records_who_and_the_time_given(self, neurologist, clock):
+        event = AdverseEventFactory(kind=AdverseEvent.Kind.DIPLOPIA, serious=True)
+        clock.shift(60)
+        at = NOON - timedelta(minutes=5)  # the time passed in, not the clock's
+        adverse_event_acknowledge(event=event, by=neurologist, now=at)
+        assert (event.acknowledged_by, event.acknowledged_at) == (neurologist, at)
+        event.refresh_from_db()
+        assert (event.acknowledged_by, event.acknowledged_at) == (neurologist, at)
+        assert not AdverseEvent.objects.awaiting_acknowledgement().exists()
+        assert event.history.latest().history_user == neurologist
+        change = AuditEvent.objects.get(action="change", object_type="treatments.adverseevent")
+        assert change.user == neurologist
+        assert change.changes["acknowledged_by"] == [None, neurologist.pk]
+
+    def test_acknowledging_again_keeps_the_first(self, neurologist, clock):
+        event = AdverseEventFactory(serious=True)
+        clock.shift(60)
+        adverse_event_acknowledge(event=event, by=neurologist, now=NOON)
+        second = UserFactory(role=Role.NEUROLOGIST)
+        stale = AdverseEvent.objects.get(pk=event.pk)
+        stale.acknowledged_at = None  # a page loaded before the first acknowledgement
+        adverse_event_acknowledge(event=stale, by=second, now=NOON + timedelta(hours=1))
+        assert (stale.acknowledged_by, stale.acknowledged_at) == (neurologist, NOON)
+        event.refresh_from_db()
+        assert (event.acknowledged_by, event.acknowledged_at) == (neurologist, NOON)
+        assert event.history.count() == 2
+
+    def test_a_failure_after_the_save_leaves_it_unacknowledged(
+        self, neurologist, clock, break_audit
+    ):
+        event = AdverseEventFactory(serious=True)
+        clock.shift(60)
+        break_audit()
+        with pytest.raises(RuntimeError):
+            adverse_event_acknowledge(event=event, by=neurologist, now=NOON)
+        event.refresh_from_db()
+        assert event.needs_acknowledgement
+        assert event.history.count() == 1

@@ -1,18 +1,30 @@
 """The side-effect check-in 2 to 4 weeks after a session: answers become adverse events,
 serious ones wait for a neurologist."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
+from clinic.models import AuditEvent
 from tests.factories import InjectionSessionFactory
+from treatments.checkins import Answer, check_in_answer, check_in_closed
 from treatments.models import AdverseEvent, SideEffectCheckIn
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+TODAY = NOON.date()
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    with time_machine.travel(NOON, tick=False):
+        yield
 
 
 def session_days_ago(patient, days: int):
@@ -94,3 +106,70 @@ def test_another_patients_session_is_not_found(patient_client, other_patient):
     )
     assert response.status_code == 404
     assert not SideEffectCheckIn.objects.exists()
+
+
+# The domain functions, called outside any request: only `by` can name the user.
+
+CHECK_IN_ROWS = ["treatments.sideeffectcheckin", "treatments.adverseevent"]
+
+
+@pytest.mark.parametrize(
+    ("days", "closed"),
+    [
+        (13, "This check-in is open from 24 November to 8 December 2026."),
+        (14, None),
+        (28, None),
+        (29, "This check-in is open from 8 November to 22 November 2026."),
+    ],
+)
+def test_check_in_closed_says_why_on_the_day_given(patient, days, closed):
+    session = session_days_ago(patient, days)
+    assert check_in_closed(session=session, today=TODAY) == closed
+
+
+def test_check_in_closed_once_answered(patient):
+    session = session_days_ago(patient, 20)
+    SideEffectCheckIn.objects.create(session=session, answered_by=patient.user)
+    assert check_in_closed(session=session, today=TODAY) == (
+        "Thank you: you already answered this check-in."
+    )
+
+
+def test_check_in_answer_records_who_and_when(patient):
+    session = session_days_ago(patient, 20)
+    answered_at = NOON - timedelta(minutes=3)  # the time passed in, not the clock's
+    [event] = check_in_answer(
+        session=session,
+        by=patient.user,
+        answers=[Answer(AdverseEvent.Kind.PTOSIS)],
+        severity="mild",
+        onset_on=TODAY - timedelta(days=10),
+        now=answered_at,
+    )
+    check_in = SideEffectCheckIn.objects.get()
+    assert (check_in.answered_by, check_in.answered_at) == (patient.user, answered_at)
+    assert check_in.history.get().history_user == patient.user
+    assert (event.recorded_by, event.history.get().history_user) == (patient.user, patient.user)
+    audited = AuditEvent.objects.filter(object_type__in=CHECK_IN_ROWS)
+    assert set(audited.values_list("object_type", "user")) == {
+        ("treatments.sideeffectcheckin", patient.user.pk),
+        ("treatments.adverseevent", patient.user.pk),
+    }
+
+
+def test_check_in_answer_saves_all_or_nothing(patient):
+    session = session_days_ago(patient, 20)
+    answers = [Answer(AdverseEvent.Kind.NECK_PAIN), Answer(AdverseEvent.Kind.OTHER, "")]
+    with pytest.raises(ValidationError, match="Describe the side effect"):
+        check_in_answer(
+            session=session,
+            by=patient.user,
+            answers=answers,
+            severity="mild",
+            onset_on=TODAY - timedelta(days=10),
+            now=NOON,
+        )
+    assert not SideEffectCheckIn.objects.exists()
+    assert not AdverseEvent.objects.exists()
+    assert not SideEffectCheckIn.history.exists() and not AdverseEvent.history.exists()
+    assert not AuditEvent.objects.filter(object_type__in=CHECK_IN_ROWS).exists()

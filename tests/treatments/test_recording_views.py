@@ -206,6 +206,20 @@ class TestSigningAndAmending:
         assert "more than the 195 U allowed" in response.content.decode()
         assert not SessionAmendment.objects.exists()
 
+    def test_an_amendment_with_bad_units_and_no_reason_shows_both_errors(
+        self, neurologist_client, neurologist, patient
+    ):
+        session = self.record(neurologist_client, neurologist, patient)
+        neurologist_client.post(reverse("treatments:session_sign", args=[patient.pk, session.pk]))
+        changed = session_post(session=session, injector=neurologist.pk)
+        changed["site-3-units"] = "many"
+        response = neurologist_client.post(
+            reverse("treatments:session_edit", args=[patient.pk, session.pk]), changed
+        )
+        page = response.content.decode()
+        assert "Enter a number" in page and "This field is required" in page
+        assert not SessionAmendment.objects.exists()
+
     def test_signing_twice_is_refused(self, neurologist_client, neurologist, patient):
         session = self.record(neurologist_client, neurologist, patient)
         sign = reverse("treatments:session_sign", args=[patient.pk, session.pk])
