@@ -74,6 +74,25 @@ def portal_home(request):
     )
 
 
+def _mark_headache_free(request, diary: Diary, form):
+    """Save the marked range; the redirect after it, or None when the form shows an error."""
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    try:
+        added = mark_headache_free(patient=diary.patient, start=start, end=end, by=request.user)
+    except ValidationError as error:
+        add_model_errors(form, error)
+        return None
+    skipped = (end - start).days + 1 - len(added)
+    messages.success(
+        request,
+        f"Marked {len(added)} day{'s' if len(added) != 1 else ''} as headache-free"
+        + (f"; {skipped} already entered left as they were." if skipped else "."),
+    )
+    if request.POST.get("next") == "home" and not diary.staff:
+        return redirect("portal:home")
+    return redirect(f"{diary.url('calendar')}?month={start:%Y-%m}")
+
+
 @diary_view
 def diary_calendar(request, diary: Diary):
     """A month of the diary, and the form to mark a range of days headache-free."""
@@ -81,21 +100,9 @@ def diary_calendar(request, diary: Diary):
     month = month_start(parse_date(f"{request.GET.get('month', '')}-01", today))
     form = DateRangeForm(request.POST or None, prefix="range")
     if request.method == "POST" and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        try:
-            added = mark_headache_free(patient=diary.patient, start=start, end=end, by=request.user)
-        except ValidationError as error:
-            add_model_errors(form, error)
-        else:
-            skipped = (end - start).days + 1 - len(added)
-            messages.success(
-                request,
-                f"Marked {len(added)} day{'s' if len(added) != 1 else ''} as headache-free"
-                + (f"; {skipped} already entered left as they were." if skipped else "."),
-            )
-            if request.POST.get("next") == "home" and not diary.staff:
-                return redirect("portal:home")
-            return redirect(f"{diary.url('calendar')}?month={start:%Y-%m}")
+        done = _mark_headache_free(request, diary, form)
+        if done is not None:
+            return done
     audit.record_view(request, diary.patient, "diary calendar")
     return render(
         request,
