@@ -41,7 +41,7 @@ fmt: install
 test: install chromium
 	$(VENV)/bin/ruff check .
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto  # one worker per core, each with its own test database
 
 # A timestamped pg_dump (custom format) of the database under var/backups (README "Backups").
 backup: install
