@@ -128,9 +128,7 @@ def pinned_after_s3():
     """Pages compute progress as of today: the clock stands 10 days after the third session."""
     from tests.reviews.progress_helpers import AFTER_S3
 
-    with time_machine.travel(
-        datetime.combine(AFTER_S3, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)), tick=False
-    ):
+    with time_machine.travel(noon(AFTER_S3), tick=False):
         yield AFTER_S3
 
 
@@ -143,13 +141,26 @@ def pytest_addoption(parser):
     )
 
 
+def noon(day):
+    return datetime.combine(day, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
 @pytest.fixture(autouse=True)
 def wall_clock(request):
-    """The suite must pass whatever the hour and weekday: `--clock` sets them."""
+    """The suite must pass whatever the hour and weekday: `--clock` sets them.
+
+    A module whose tests read a fixed day (some at collection, in parameters) marks itself
+    `pytest.mark.today(day)`: the clock then stands still at noon on that day.
+    """
+    today = request.node.get_closest_marker("today")
     when = request.config.getoption("--clock")
-    if not when:
+    if today is not None:
+        clock = time_machine.travel(noon(today.args[0]), tick=False)
+    elif when:
+        local = datetime.fromisoformat(when).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+        clock = time_machine.travel(local, tick=True)
+    else:
         yield
         return
-    local = datetime.fromisoformat(when).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
-    with time_machine.travel(local, tick=True):
+    with clock:
         yield

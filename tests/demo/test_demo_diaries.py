@@ -1,18 +1,17 @@
 """Demo diaries line up with each patient's sessions and show the profiles the demo needs."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from demo.diaries import seed_diaries
 from diaries.metrics import diary_counts, last_28_days, medication_overuse
 from diaries.models import DiaryDay
 from tests.factories import InjectionSessionFactory, PatientFactory
 
-pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
+# Tests read TODAY (some at collection, in parameters): the clock stands still on it.
+TODAY = date(2026, 6, 17)
+pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
 
 @pytest.fixture

@@ -1,19 +1,18 @@
 """Diary rules: no future days, no days long before registration, late and transcribed
 entries marked, history kept, ranges marked headache-free without touching entered days."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from diaries.entries import Dose, diary_day_save, mark_headache_free
 from diaries.models import DiaryDay, Source
 from tests.factories import PatientMedicineFactory
 
-pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
+# Tests read TODAY (some at collection, in parameters): the clock stands still on it.
+TODAY = date(2026, 6, 17)
+pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
 
 def save(patient, user, days_ago=0, doses=(), source=Source.PATIENT, **fields):

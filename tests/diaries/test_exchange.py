@@ -6,16 +6,16 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from diaries.exchange import HEADER, export_csv, import_csv
 from diaries.metrics import diary_counts, medication_overuse
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
 from tests.factories import DiaryDayFactory, PatientFactory, PatientMedicineFactory
 
-pytestmark = pytest.mark.django_db
+# Tests read TODAY (some at collection, in parameters): the clock stands still on it.
+TODAY = date(2026, 6, 17)
+pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
-TODAY = timezone.localdate()
 HEADER_LINE = ",".join(HEADER)
 
 

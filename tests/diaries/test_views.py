@@ -1,11 +1,8 @@
 """The diary pages as a patient and a clinician use them."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
-from django.conf import settings
 from django.urls import reverse
 
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
@@ -18,16 +15,7 @@ from tests.factories import (
 # Every test here reads TODAY (some at collection, in parameters), so the clock stands still at
 # noon on that day: a run that crosses midnight, or starts at any hour, sees the same day.
 TODAY = date(2026, 6, 17)
-
-
-@pytest.fixture
-def pinned_today():
-    noon = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
-    with time_machine.travel(noon, tick=False):
-        yield
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_today")]
+pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
 
 def day_data(**overrides) -> dict:
