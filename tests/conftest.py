@@ -10,7 +10,9 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from clinic import audit
 from clinic.roles import Role
+from tests.clock import NOON
 from tests.factories import PortalPatientFactory, UserFactory
 
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -164,3 +166,23 @@ def wall_clock(request):
         return
     with clock:
         yield
+
+
+@pytest.fixture
+def clock():
+    """The clock stands at `tests.clock.NOON`; `clock.shift(60)` moves it on a minute, so that
+    a change made after the test's setup has its own history time (the audit diffs a change
+    against the row before)."""
+    with time_machine.travel(NOON, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def break_audit(monkeypatch):
+    """Call to make the audit write after a save fail, as a later step of the same
+    transaction would: the domain function must then leave nothing behind."""
+
+    def fail(**kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    return lambda: monkeypatch.setattr(audit, "record", fail)

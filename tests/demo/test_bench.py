@@ -5,6 +5,7 @@ server (not gunicorn: `make bench` itself is the test of that), started with the
 header on. The load runs in its own process, so the data must be committed: transaction=True.
 """
 
+import json
 import time
 
 import pytest
@@ -15,12 +16,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django.live_server_helper import LiveServer
 
 from clinic.roles import GROUP_NAMES
-from demo.bench import report
+from demo.bench import report, statements
 from demo.bench.load import FormParser, totp
 from demo.bench.runner import build_spec, run_load
 from demo.bench.server import production_env
 from demo.bench.targets import BENCH_DEVICE_NAME, pick_targets, staff_codes
 from diaries.models import DiaryDay
+from patients.models import Patient
 from treatments.models import CostSettings
 from treatments.protocols import preempt_protocol
 
@@ -166,3 +168,60 @@ def test_the_server_runs_with_production_settings_over_plain_http(monkeypatch):
 def test_bench_refuses_a_database_without_the_demo_logins():
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("bench", seconds=1)
+
+
+def test_the_report_ends_with_the_top_statements_by_total_time(tmp_path):
+    pages = [{"name": "trivial", "label": "trivial page", "role": "neurologist"}]
+    results = [{"name": "trivial", "seconds": 1, "requests": 2, "latencies_ms": [5, 7],
+                "queries": [4, 4], "errors": 0, "error_samples": []}]  # fmt: skip
+    orm_query = "SELECT " + ", ".join(f'"patients_patient"."col_{n}"' for n in range(20))
+    orm_query += '\n  FROM "patients_patient" WHERE "patients_patient"."id" = $1'
+    long_query = "WITH ranges AS (SELECT " + " + ".join(f"a{n}" for n in range(80)) + " FROM t)"
+    found = statements.Statements(
+        top=[
+            statements.Statement(orm_query, 40, 60.0, 40),
+            statements.Statement(long_query, 4, 30.0, 4),
+            statements.Statement("SELECT a | b FROM t", 10, 5.0, 30),
+        ],
+        all_ms=100.0,
+        all_calls=84,
+    )
+    rows = report.summarise(results, pages)
+    text = report.write(tmp_path, {"date": "now"}, rows, found).read_text()
+    section = text.split("## Top statements by total time\n\n")[1].splitlines()
+    assert section[0].startswith("pg_stat_statements, this database only")
+    assert "84 calls, 100.0 ms of statement time in all" in section[0]
+    assert section[2] == "| # | total ms | share | calls | mean ms | rows | statement |"
+    assert section[4] == (
+        '| 1 | 60.0 | 60.0% | 40 | 1.50 | 40 | `SELECT <20 columns> FROM "patients_patient" '
+        'WHERE "patients_patient"."id" = $1` |'
+    )
+    cut = section[5].split("`")[1]
+    assert section[5].startswith("| 2 | 30.0 | 30.0% | 4 | 7.50 | 4 | `WITH ranges AS (SELECT a0")
+    assert len(cut) == 160 and cut.endswith("…")
+    assert section[6] == "| 3 | 5.0 | 5.0% | 10 | 0.50 | 30 | `SELECT a \\| b FROM t` |"
+    assert len(section) == 7
+    saved = json.loads((tmp_path / "latest.json").read_text())["statements"]
+    assert saved["all_ms"] == 100.0 and saved["top"][0]["share"] == 0.6
+    assert saved["top"][0]["query"] == orm_query  # the full text for a closer look
+
+
+@pytest.mark.django_db
+def test_a_database_without_the_extension_gives_a_one_line_note(monkeypatch, tmp_path):
+    monkeypatch.setattr(statements, "EXTENSION", "no_such_extension")
+    note = statements.start()
+    assert note.startswith("No top statements: no_such_extension is not usable on this database (")
+    assert "\n" not in note
+    assert Patient.objects.count() >= 0  # the connection is still usable
+    text = report.write(tmp_path, {"date": "now"}, [], note=note).read_text()
+    assert text.endswith(f"## Top statements by total time\n\n{note}\n")
+
+
+@pytest.mark.django_db
+def test_the_statements_of_this_database_are_read_back_after_a_reset():
+    assert statements.start() is None  # the embedded server preloads pg_stat_statements
+    Patient.objects.filter(mrn="bench-probe").count()
+    found = statements.top()
+    assert any("patients_patient" in s.query and s.calls >= 1 for s in found.top)
+    assert not any("pg_stat_statements" in s.query for s in found.top)
+    assert found.all_ms >= sum(s.total_ms for s in found.top)

@@ -1,18 +1,14 @@
 """The clinical-record pages save through the domain functions of `patients/records.py`."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 import time_machine
-from django.conf import settings
 from django.urls import reverse
 
 from patients.models import Eligibility
+from tests.clock import NOON
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
-NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def test_eligibility_can_be_saved_with_criteria_not_assessed_yet(neurologist_client, neurologist):

@@ -1,12 +1,8 @@
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from clinic import audit
 from clinic.models import AuditEvent
 from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
 from patients.records import (
@@ -18,6 +14,7 @@ from patients.records import (
     preventive_delete,
     preventive_save,
 )
+from tests.clock import TODAY
 from tests.factories import (
     ClinicalFlagFactory,
     PatientFactory,
@@ -25,7 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def test_generated_mrn_skips_one_already_taken_by_hand():
@@ -44,28 +41,6 @@ def test_patient_save_validates_before_saving():
 
 # The domain functions below are called outside any request: the history (and so the audit
 # trail) can only name the user because the function passes `by` on.
-
-NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
-TODAY = NOON.date()
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Stands still; `clock.shift(60)` moves it on a minute, so that a change made after the
-    test's setup has its own history time (the audit diffs a change against the row before)."""
-    with time_machine.travel(NOON, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def break_audit(monkeypatch):
-    """Call to make the audit write after a save fail, as a later step of the same
-    transaction would: the domain function must then leave nothing behind."""
-
-    def fail(**kwargs):
-        raise RuntimeError("audit trail unavailable")
-
-    return lambda: monkeypatch.setattr(audit, "record", fail)
 
 
 def audit_events(model) -> list[AuditEvent]:

@@ -1,17 +1,14 @@
 """Side effects: anyone on the staff records them; serious ones stay red until acknowledged."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clinic import audit
 from clinic.models import AuditEvent
 from clinic.roles import Role
+from tests.clock import NOON
 from tests.factories import AdverseEventFactory, InjectionSessionFactory, UserFactory
 from treatments.models import AdverseEvent
 from treatments.side_effects import adverse_event_acknowledge, adverse_event_add
@@ -94,25 +91,6 @@ def test_bad_input_is_refused_with_a_message(front_desk_client, patient, overrid
 
 
 # The domain functions, called outside any request: only `by` can name the user.
-
-NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOON, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def break_audit(monkeypatch):
-    """Call to make the audit write after a save fail, as a later step of the same
-    transaction would: the domain function must then leave nothing behind."""
-
-    def fail(**kwargs):
-        raise RuntimeError("audit trail unavailable")
-
-    return lambda: monkeypatch.setattr(audit, "record", fail)
 
 
 def new_event(session, **fields) -> AdverseEvent:

@@ -1,30 +1,19 @@
 """The side-effect check-in 2 to 4 weeks after a session: answers become adverse events,
 serious ones wait for a neurologist."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clinic.models import AuditEvent
+from tests.clock import NOON, TODAY
 from tests.factories import InjectionSessionFactory
 from treatments.checkins import Answer, check_in_answer, check_in_closed
 from treatments.models import AdverseEvent, SideEffectCheckIn
 
-pytestmark = pytest.mark.django_db
-
-NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
-TODAY = NOON.date()
-
-
-@pytest.fixture(autouse=True)
-def pinned_clock():
-    with time_machine.travel(NOON, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def session_days_ago(patient, days: int):
