@@ -1,6 +1,7 @@
 """The `make bench` table: per page requests/s, median and p95 latency, queries, the ratio to
-the trivial page, errors and the targets; written to var/bench/latest.md (and .json) after
-the previous run's files move to previous.md (and .json)."""
+the trivial page, errors and the targets, then the top statements by total time
+(pg_stat_statements); written to var/bench/latest.md (and .json) after the previous run's files
+move to previous.md (and .json)."""
 
 import json
 import math
@@ -8,6 +9,8 @@ import shutil
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from demo.bench.statements import Statements, one_line
 
 MAX_RATIO = 5.0  # a page's median within 5 × the trivial page's
 MAX_P95_MS = 250.0
@@ -85,7 +88,9 @@ def compare(row: Row) -> str:
     return f"{row.previous_median_ms:.1f} → {row.median_ms:.1f} ({change:+.0%})"
 
 
-def markdown(meta: dict, rows: list[Row]) -> str:
+def markdown(
+    meta: dict, rows: list[Row], statements: Statements | None = None, note: str | None = None
+) -> str:
     compared = any(row.previous_median_ms is not None for row in rows)
     lines = [f"# make bench, {meta['date']}", ""]
     lines += [f"- **{key}**: {value}" for key, value in meta.items() if key != "date"]
@@ -117,7 +122,39 @@ def markdown(meta: dict, rows: list[Row]) -> str:
     if samples:
         lines += ["", "Errors (first few per page):", ""]
         lines += [f"- {row.label}: {sample}" for row, sample in samples]
+    if statements is not None or note:
+        lines += ["", *statements_markdown(statements, note)]
     return "\n".join(lines) + "\n"
+
+
+def statements_markdown(statements: Statements | None, note: str | None = None) -> list[str]:
+    """The section "Top statements by total time": the one-line note when there are none."""
+    lines = ["## Top statements by total time", ""]
+    if statements is None:
+        return [*lines, note or "pg_stat_statements was not used."]
+    if not statements.top:
+        return [*lines, "No statements recorded in this database during the load."]
+    lines += [
+        f"pg_stat_statements, this database only, from the start of the load (logins and "
+        f"warm-ups included): {statements.all_calls:,} calls, "
+        f"{statements.all_ms:,.1f} ms of statement time in all.",
+        "",
+        "| # | total ms | share | calls | mean ms | rows | statement |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rank, statement in enumerate(statements.top, 1):
+        query = one_line(statement.query).replace("|", "\\|")
+        cells = [
+            str(rank),
+            f"{statement.total_ms:,.1f}",
+            f"{statements.share(statement):.1%}",
+            f"{statement.calls:,}",
+            f"{statement.mean_ms:.2f}",
+            f"{statement.rows:,}",
+            f"`{query}`",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def load_previous(directory: Path) -> dict[str, float]:
@@ -133,8 +170,17 @@ def load_previous(directory: Path) -> dict[str, float]:
     }
 
 
-def write(directory: Path, meta: dict, rows: list[Row]) -> Path:
-    """Move latest.* to previous.*, write the new latest.md and latest.json; return the .md."""
+def write(
+    directory: Path,
+    meta: dict,
+    rows: list[Row],
+    statements: Statements | None = None,
+    note: str | None = None,
+) -> Path:
+    """Move latest.* to previous.*, write the new latest.md and latest.json; return the .md.
+
+    `statements`: the top statements (or `note`, why there are none), when the bench read them.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     previous = load_previous(directory)
     for row in rows:
@@ -143,8 +189,12 @@ def write(directory: Path, meta: dict, rows: list[Row]) -> Path:
         latest = directory / f"latest.{suffix}"
         if latest.exists():
             shutil.move(latest, directory / f"previous.{suffix}")
-    text = markdown(meta, rows)
+    text = markdown(meta, rows, statements, note)
     (directory / "latest.md").write_text(text)
     data = {"meta": meta, "rows": [asdict(row) | {"verdict": row.verdict} for row in rows]}
+    if statements is not None:
+        data["statements"] = statements.as_json()
+    elif note:
+        data["statements"] = {"note": note}
     (directory / "latest.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
     return directory / "latest.md"

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from demo.bench import report, server
+from demo.bench import report, server, statements
 from demo.bench.targets import Targets, pick_targets, staff_codes
 from diaries.models import DiaryDay
 from patients.models import Patient
@@ -137,10 +137,14 @@ def run_bench(*, seconds: float, concurrency: int, port: int, workers: int, log)
             f"Driving {len(spec['pages'])} pages for {seconds:g} s each "
             f"(concurrency {concurrency}), about {estimate(spec):.0f} s"
         )
+        note = statements.start()  # resets the statistics of this database
+        if note:
+            log(note)
         results = run_load(spec, log)
+        top = None if note else statements.top()
     info["ran"] = f"{(datetime.now() - started).total_seconds():.0f} s"
     rows = report.summarise(results["pages"], spec["pages"])
-    return rows, report.write(OUT_DIR, info, rows)
+    return rows, report.write(OUT_DIR, info, rows, top, note)
 
 
 def estimate(spec: dict) -> float:

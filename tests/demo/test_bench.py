@@ -175,7 +175,8 @@ def test_the_report_ends_with_the_top_statements_by_total_time(tmp_path):
     results = [{"name": "trivial", "seconds": 1, "requests": 2, "latencies_ms": [5, 7],
                 "queries": [4, 4], "errors": 0, "error_samples": []}]  # fmt: skip
     orm_query = "SELECT " + ", ".join(f'"patients_patient"."col_{n}"' for n in range(20))
-    orm_query += '\n  FROM "patients_patient" WHERE "patients_patient"."id" = $1'
+    orm_query += ', COUNT("f"."id") AS "flags"\n  FROM "patients_patient"'
+    orm_query += ' WHERE "patients_patient"."id" = $1'
     long_query = "WITH ranges AS (SELECT " + " + ".join(f"a{n}" for n in range(80)) + " FROM t)"
     found = statements.Statements(
         top=[
@@ -193,8 +194,8 @@ def test_the_report_ends_with_the_top_statements_by_total_time(tmp_path):
     assert "84 calls, 100.0 ms of statement time in all" in section[0]
     assert section[2] == "| # | total ms | share | calls | mean ms | rows | statement |"
     assert section[4] == (
-        '| 1 | 60.0 | 60.0% | 40 | 1.50 | 40 | `SELECT <20 columns> FROM "patients_patient" '
-        'WHERE "patients_patient"."id" = $1` |'
+        '| 1 | 60.0 | 60.0% | 40 | 1.50 | 40 | `SELECT "patients_patient".<20 columns>, '
+        'COUNT("f"."id") AS "flags" FROM "patients_patient" WHERE "patients_patient"."id" = $1` |'
     )
     cut = section[5].split("`")[1]
     assert section[5].startswith("| 2 | 30.0 | 30.0% | 4 | 7.50 | 4 | `WITH ranges AS (SELECT a0")
