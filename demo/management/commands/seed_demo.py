@@ -9,6 +9,7 @@ from demo.patients import seed_patients
 from demo.reviews import seed_reviews
 from demo.schedule import seed_portal_follow_up, seed_schedule
 from demo.sessions import seed_sessions
+from reviews.summaries import refresh_summaries
 
 SMALL_DEMO_PATIENTS = 40
 LARGE_CLINIC_PATIENTS = 10_000
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         # patient.demo's next injection, booked (the portal shows upcoming appointments)
         seed_portal_follow_up(seeded[0], staff[Role.NEUROLOGIST], today)
         seed_reviews(neurologists=staff[Role.NEUROLOGIST], today=today)  # one course per verdict
+        refresh_summaries(today)  # as the nightly job would: the review queue reads them
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(seeded)} patients."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_STAFF:
