@@ -152,10 +152,13 @@ def wall_clock(request):
     """The suite must pass whatever the hour and weekday: `--clock` sets them.
 
     A module whose tests read a fixed day (some at collection, in parameters) marks itself
-    `pytest.mark.today(day)`: the clock then stands still at noon on that day.
+    `pytest.mark.today(day)`: the clock then stands still at noon on that day. A test that
+    another process takes part in is marked `real_clock`, and `--clock` leaves it alone.
     """
     today = request.node.get_closest_marker("today")
     when = request.config.getoption("--clock")
+    if request.node.get_closest_marker("real_clock"):
+        when = None  # another process takes part: it keeps the real time
     if today is not None:
         clock = time_machine.travel(noon(today.args[0]), tick=False)
     elif when:

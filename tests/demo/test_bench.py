@@ -49,6 +49,7 @@ def restore_migration_data():
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.real_clock  # the load process logs in with authenticator codes of the real time
 def test_the_load_drives_every_page_and_the_report_keeps_the_previous_run(
     counting_server, tmp_path
 ):
