@@ -6,20 +6,21 @@ and a session has happened since. It is *due* (in the queue, on the desk's list)
 and either a third session has happened or the next injection (`scheduling.due_dates`) is due
 within `NEAR_DAYS`: the review is booked for the visit that opens cycle 3.
 
-`review_pending` is the rule in Python, for one patient; `with_review_due` is the same rule in
-SQL, for lists. A test runs both on the same cases.
+`review_pending` is the rule in Python, for one patient; the review summary's trigger SQL
+(`reviews/triggers.py`) is the same rule for lists, read by `with_review_due`. A test runs
+both on the same cases.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 from patients.models import Patient
-from reviews.models import Decision, Review
+from reviews.models import Decision
+from reviews.triggers import REVIEW_AT_SESSIONS
 
 NEAR_DAYS = 28
-REVIEW_AT_SESSIONS = 2
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,13 @@ def due_reason(session_count: int, latest: LatestReview | None) -> str:
 
 def with_review_due(patients, today: date):
     """`patients` annotated with `review_due` (the rule above) and the latest review's
-    `latest_decision` and `latest_reviewed_on`; reads the course summaries."""
-    latest = Review.objects.filter(patient=OuterRef("pk")).order_by("-reviewed_on", "-id")
+    `latest_decision` and `latest_reviewed_on`; reads the course and review summaries, whose
+    triggers compute `review_pending` in SQL (`reviews/triggers.py`)."""
     annotated = patients.annotate(
-        latest_decision=Subquery(latest.values("decision")[:1]),
-        latest_reviewed_on=Subquery(latest.values("reviewed_on")[:1]),
+        latest_decision=F("review_summary__latest_decision"),
+        latest_reviewed_on=F("review_summary__latest_reviewed_on"),
     )
-    pending = Q(course__session_count__gte=REVIEW_AT_SESSIONS) & (
-        Q(latest_decision__isnull=True)
-        | Q(latest_decision=Decision.EXTEND, latest_reviewed_on__lt=F("course__last_session_on"))
-    )
+    pending = Q(review_summary__pending=True)
     near = Q(course__injection_due_on__lte=today + timedelta(NEAR_DAYS))
     due = pending & (Q(course__session_count__gt=REVIEW_AT_SESSIONS) | near)
     return annotated.annotate(review_due=ExpressionWrapper(due, output_field=BooleanField()))
@@ -90,6 +88,6 @@ def latest_review(patient) -> LatestReview | None:
 
 def latest_of(patient) -> LatestReview | None:
     """The latest review of a patient from `with_review_due`'s annotations (no query)."""
-    if patient.latest_decision is None:
+    if not patient.latest_decision:
         return None
     return LatestReview(patient.latest_decision, patient.latest_reviewed_on)

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(triggers.install_sql(), triggers.uninstall_sql()),
+        migrations.RunSQL(triggers.progress_install_sql(), triggers.progress_uninstall_sql()),
         # Every summary is computed again as of the day (refresh_summaries, or the next write).
         migrations.RunSQL("DELETE FROM reviews_progresssummary;", migrations.RunSQL.noop),
     ]

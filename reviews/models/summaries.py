@@ -1,4 +1,4 @@
-"""The review queue's progress summaries: each queued patient's verdict, rates and reduction.
+"""The review queue's summaries: whether a review is pending, and each queued patient's progress.
 
 Nothing here is clinical data: rows are recomputed from sessions, the diary and eligibility
 (`reviews/summaries.py`); PostgreSQL triggers (`reviews/triggers.py`) delete a patient's row
@@ -8,7 +8,7 @@ when those change, and the periodic job and the writes themselves compute it aga
 from django.db import models
 
 from patients.models import Patient
-from reviews.models.reviews import Verdict, VerdictDisplay
+from reviews.models.reviews import Decision, Verdict, VerdictDisplay
 
 
 class ProgressSummary(VerdictDisplay, models.Model):
@@ -34,3 +34,28 @@ class ProgressSummary(VerdictDisplay, models.Model):
 
     def __str__(self):
         return f"Progress of patient {self.patient_id} on {self.as_of}: {self.verdict}"
+
+
+class ReviewSummary(models.Model):
+    """Each patient's latest review, and whether a review is pending (`reviews.due`).
+
+    Kept true by triggers (`reviews/triggers.py`) on reviews and on the course summary, so the
+    queue and the desk's list read a partial index of pending patients.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="review_summary"
+    )
+    latest_decision = models.CharField(max_length=10, choices=Decision, blank=True)  # "": none
+    latest_reviewed_on = models.DateField(null=True)
+    pending = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["patient"], name="review_pending_idx", condition=models.Q(pending=True)
+            )
+        ]
+
+    def __str__(self):
+        return f"Reviews of patient {self.patient_id}: pending {self.pending}"

@@ -30,12 +30,16 @@ def tables_read(sql: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("module", "prefix"),
-    [(course_triggers, "scheduling_courses_from_"), (progress_triggers, "reviews_progress_from_")],
+    ("sources", "prefix"),
+    [
+        (course_triggers.SOURCES, "scheduling_courses_from_"),
+        (progress_triggers.PROGRESS_SOURCES, "reviews_progress_from_"),
+        (progress_triggers.PENDING_SOURCES, "reviews_pending_from_"),
+    ],
 )
-def test_each_source_table_has_its_insert_update_and_delete_triggers(module, prefix):
+def test_each_source_table_has_its_insert_update_and_delete_triggers(sources, prefix):
     installed = installed_triggers()
-    for table in module.SOURCES:
+    for table in sources:
         for kind in ("ins", "upd", "del"):
             assert (table, f"{prefix}{table}_{kind}") in installed
 
@@ -45,6 +49,11 @@ def test_the_course_summary_reads_only_tables_that_have_triggers():
     assert read and read <= set(course_triggers.SOURCES)
 
 
+def test_the_review_summary_reads_only_tables_that_have_triggers():
+    read = tables_read(progress_triggers.PENDING_FUNCTION) - {"reviews_reviewsummary"}
+    assert read and read <= set(progress_triggers.PENDING_SOURCES)
+
+
 def test_the_progress_rules_read_only_tables_that_have_triggers():
     """Add an input to the progress rules without its trigger and this fails."""
     patient = PatientFactory()
@@ -52,4 +61,4 @@ def test_the_progress_rules_read_only_tables_that_have_triggers():
         progress_for_patients([patient.pk], date(2026, 12, 1), with_overuse=True)
     read = set().union(*(tables_read(query["sql"]) for query in queries.captured_queries))
     read -= {"patients_patient", "diaries_patientmedicine"}  # not inputs of a window's measures
-    assert read and read <= set(progress_triggers.SOURCES)
+    assert read and read <= set(progress_triggers.PROGRESS_SOURCES)
