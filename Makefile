@@ -38,7 +38,12 @@ fmt: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install chromium
+# axe-core for the accessibility tests, from the npm registry, under var/ (ignored by git).
+AXE := var/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix var/axe axe-core@4.14.1
+
+test: install chromium $(AXE)
 	$(VENV)/bin/ruff check .
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n auto  # one worker per core, each with its own test database
