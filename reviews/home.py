@@ -1,12 +1,10 @@
 """Reviews' sections of the home pages: the neurologist's queue, the desk's reviews to book."""
 
-from datetime import time
-
 from clinic.sections import Section
+from patients.models import Patient
 from reviews.due import due_reason, latest_of, patients_due_review
 from reviews.queue import queue_context
-from scheduling.calendar import local_datetime
-from scheduling.worklists import ROWS
+from scheduling.worklists import ROWS, booked_ahead
 
 
 def review_queue(*, request, today) -> list[Section]:
@@ -19,11 +17,10 @@ def review_queue(*, request, today) -> list[Section]:
 
 def reviews_to_book(today):
     """Active patients whose review is due and who have no review appointment booked."""
-    since = local_datetime(today, time.min)
     return (
         patients_due_review(today)
-        .filter(status="active")
-        .exclude(course__booked_review_at__gte=since)
+        .filter(status=Patient.Status.ACTIVE)
+        .exclude(booked_ahead("course__booked_review_at", today))
         .select_related("course")
         .order_by("course__injection_due_on", "family_name", "pk")
     )

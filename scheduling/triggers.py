@@ -12,6 +12,8 @@ migration that runs `INSTALL` again (every statement is CREATE OR REPLACE).
 from django.conf import settings
 
 from clinic.triggers import statement_triggers, union_of
+from patients.models import Patient
+from scheduling.models import Appointment
 from treatments.courses import INTERVAL_DAYS
 
 # The tables the summary reads, and how to find the patient ids in a transition table.
@@ -29,7 +31,7 @@ LANGUAGE sql AS $$
         patient_id, active, session_count, last_session_on, last_injection_on,
         injection_due_on, booked_injection_at, booked_review_at
     )
-    SELECT p.id, p.status = 'active', s.n, s.last_on, i.last_on,
+    SELECT p.id, p.status = '{active}', s.n, s.last_on, i.last_on,
            i.last_on + {interval}, b.injection_at, b.review_at
     FROM patients_patient p
     CROSS JOIN LATERAL (
@@ -39,13 +41,13 @@ LANGUAGE sql AS $$
     CROSS JOIN LATERAL (
         SELECT greatest(s.last_on, max((starts_at AT TIME ZONE '{zone}')::date)) AS last_on
         FROM scheduling_appointment
-        WHERE patient_id = p.id AND kind = 'injection' AND status = 'completed'
+        WHERE patient_id = p.id AND kind = '{injection}' AND status = '{completed}'
     ) AS i
     CROSS JOIN LATERAL (
-        SELECT max(starts_at) FILTER (WHERE kind = 'injection') AS injection_at,
-               max(starts_at) FILTER (WHERE kind = 'review') AS review_at
+        SELECT max(starts_at) FILTER (WHERE kind = '{injection}') AS injection_at,
+               max(starts_at) FILTER (WHERE kind = '{review}') AS review_at
         FROM scheduling_appointment
-        WHERE patient_id = p.id AND status IN ('booked', 'arrived')
+        WHERE patient_id = p.id AND status IN ('{booked}', '{arrived}')
     ) AS b
     WHERE p.id = ANY(ids)
     ON CONFLICT (patient_id) DO UPDATE SET
@@ -70,7 +72,16 @@ def _triggers(table: str, ids_sql: str) -> tuple[str, str]:
 
 def install_sql() -> str:
     """The function and every trigger; run by migrations, safe to run again."""
-    function = REFRESH_FUNCTION.format(interval=INTERVAL_DAYS, zone=settings.TIME_ZONE)
+    function = REFRESH_FUNCTION.format(
+        interval=INTERVAL_DAYS,
+        zone=settings.TIME_ZONE,
+        active=Patient.Status.ACTIVE.value,
+        injection=Appointment.Kind.INJECTION.value,
+        review=Appointment.Kind.REVIEW.value,
+        completed=Appointment.Status.COMPLETED.value,
+        booked=Appointment.Status.BOOKED.value,
+        arrived=Appointment.Status.ARRIVED.value,
+    )
     return function + "".join(_triggers(t, ids)[0] for t, ids in SOURCES.items())
 
 
@@ -79,4 +90,5 @@ def uninstall_sql() -> str:
     return triggers + "DROP FUNCTION IF EXISTS scheduling_refresh_courses(bigint[]);"
 
 
+# Every patient at once: run by the migration that installs the triggers.
 RECOMPUTE_ALL = "SELECT scheduling_refresh_courses(ARRAY(SELECT id FROM patients_patient));"

@@ -29,10 +29,11 @@ class Worklists:
     rows: int = ROWS
 
 
-def _booked_since(field: str, since) -> ExpressionWrapper:
-    """True when the latest booking is on or after `since`; false, not null, when none."""
-    booked = Q(**{f"{field}__isnull": False, f"{field}__gte": since})
-    return ExpressionWrapper(booked, output_field=BooleanField())
+def booked_ahead(field: str, today: date) -> Q:
+    """A patient's latest booking of a kind (`course__booked_injection_at` or
+    `course__booked_review_at`) is today or later."""
+    since = local_datetime(today, time.min)
+    return Q(**{f"{field}__isnull": False, f"{field}__gte": since})
 
 
 def patients_with_due_dates(today: date):
@@ -41,15 +42,14 @@ def patients_with_due_dates(today: date):
     Due dates come from the course summaries (`scheduling.due_dates`), so each list is a range
     scan of an index on the due date, whatever the number of patients.
     """
-    since = local_datetime(today, time.min)
+    booked = booked_ahead("course__booked_injection_at", today)
     return (
         Patient.objects.filter(course__active=True, course__last_injection_on__isnull=False)
         .annotate(
             last_injection_on=F("course__last_injection_on"),
             due_on=F("course__injection_due_on"),
             session_count=F("course__session_count"),
-            injection_booked=_booked_since("course__booked_injection_at", since),
-            review_booked=_booked_since("course__booked_review_at", since),
+            injection_booked=ExpressionWrapper(booked, output_field=BooleanField()),
         )
         .order_by("due_on", "family_name")
     )
