@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run test install chromium db migrate seed lint fmt stop-db backup restore bench large-clinic
+.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench large-clinic db-roles verify-audit
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,9 +27,17 @@ migrate: install
 seed: migrate
 	$(DEV) $(PY) manage.py seed_demo
 
+# The web server with one job worker beside it (reminders, the nightly summaries, big diary
+# imports, password-reset emails); Ctrl-C stops both.
 run: seed
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:8000 with a job worker (Ctrl-C stops both)"
+	$(DEV) $(PY) manage.py procrastinate worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# One job worker alone (README "Jobs"); start as many as you like, on any host.
+worker: migrate
+	$(DEV) $(PY) manage.py procrastinate worker
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -56,6 +64,15 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/NAME.dump [DB=database]"; exit 2; }
 	$(DEV) $(PY) manage.py restore "$(FILE)" $(if $(DB),--database "$(DB)")
+
+# The owner and app database roles (README "Database roles"), idempotent; as the configured
+# role (the embedded server's superuser). OWNER= and APP= change the names.
+db-roles: migrate
+	$(DEV) $(PY) manage.py db_roles --owner $(or $(OWNER),clinic_owner) --app $(or $(APP),clinic_app)
+
+# Walk the audit trail's hash chain; fails at the first event removed or altered (docs/audit.md).
+verify-audit: install
+	$(DEV) $(PY) manage.py verify_audit_chain
 
 # The large synthetic clinic `make bench` is meant for (README "Large clinic"); runs again add
 # only what is missing. make large-clinic PATIENTS=1000 YEARS=2

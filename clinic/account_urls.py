@@ -4,12 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clinic import account_views
+from clinic.forms import ResetPasswordForm
 
 urlpatterns = [
     path("", account_views.account, name="account"),
     path("two-factor/", account_views.two_factor, name="two_factor"),
     path("two-factor/verify/", account_views.two_factor_verify, name="two_factor_verify"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/", account_views.PasswordResetRequestView.as_view(), name="password_reset"
+    ),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -17,7 +20,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=ResetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

@@ -1,14 +1,23 @@
-"""Account security pages: two-factor set-up and the code asked for after the password."""
+"""Account security pages: two-factor set-up, the code asked for after the password, and the
+request for a password reset link."""
 
+import logging
 from base64 import b32encode
+from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db.models.functions import Now
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
+from procrastinate.contrib.django.models import ProcrastinateJob
 
+from clinic.audit import client_ip
 from clinic.forms import TokenForm
+from clinic.tasks import send_password_reset
 from clinic.two_factor import (
     SETUP_KEY,
     confirmed_device,
@@ -91,3 +100,48 @@ def two_factor_verify(request):
     return render(
         request, "accounts/two_factor_verify.html", {"form": form, "next": safe_next(request, "")}
     )
+
+
+# Password reset requests (README "Security"): at most this many an hour for one email address
+# (whether or not it has an account) and from one network address.
+RESETS_PER_EMAIL_PER_HOUR = 3
+RESETS_PER_ADDRESS_PER_HOUR = 10
+logger = logging.getLogger(__name__)
+
+
+def recent_reset_requests(**args) -> int:
+    """Reset jobs deferred in the last hour (database time) whose arguments include `args`."""
+    return (
+        ProcrastinateJob.objects.filter(
+            task_name=send_password_reset.name,
+            args__contains=args,
+            procrastinateevent__type="deferred",
+            procrastinateevent__at__gte=Now() - timedelta(hours=1),
+        )
+        .distinct()
+        .count()
+    )
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request, but the lookup and the email happen in a job, so that a known
+    and an unknown address get the same page as fast; over the hourly limits nothing is
+    deferred and the page is still the same (it must not tell whether an address has an
+    account, and a stranger learns nothing from being limited)."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        address = client_ip(self.request) or ""
+        if (
+            recent_reset_requests(email=email) >= RESETS_PER_EMAIL_PER_HOUR
+            or recent_reset_requests(address=address) >= RESETS_PER_ADDRESS_PER_HOUR
+        ):
+            logger.warning("Password reset request over the hourly limit from %s", address)
+        else:
+            send_password_reset.defer(
+                email=email,
+                domain=self.request.get_host(),
+                use_https=self.request.is_secure(),
+                address=address,
+            )
+        return HttpResponseRedirect(self.get_success_url())

@@ -6,5 +6,6 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        # connect the signal receivers: audit trail, idle-session clock, pending two-factor
-        from clinic import audit, idle_sessions, two_factor  # noqa: F401
+        # connect the signal receivers: audit trail, idle-session clock, pending two-factor;
+        # register the deployment checks
+        from clinic import audit, checks, idle_sessions, two_factor  # noqa: F401

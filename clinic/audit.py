@@ -47,11 +47,35 @@ def record(
     user=None,
 ) -> AuditEvent:
     """Append one event; the user and address come from `request` when one is given."""
+    audit_event = event(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        changes=changes,
+        request=request,
+        user=user,
+    )
+    audit_event.save()
+    return audit_event
+
+
+def event(
+    *,
+    action: Action,
+    object_type: str,
+    object_id="",
+    patient_id: int | None = None,
+    changes: dict | None = None,
+    request=None,
+    user=None,
+) -> AuditEvent:
+    """The event `record` appends, unsaved (for `record_bulk_history`)."""
     if user is None and request is not None:
         user = request.user
     if user is not None and not user.is_authenticated:
         user = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),
@@ -144,6 +168,28 @@ def audit_history_row(sender, instance, history_instance, history_user, **kwargs
         changes=changes,
         request=request,
         user=history_user,
+    )
+
+
+def record_bulk_history(saved: list[tuple[object, object]], *, user) -> None:
+    """Audit rows written with simple-history's bulk helpers, which send no signal: `saved`
+    holds (instance, its history row) pairs; one INSERT for them all, as `audit_history_row`
+    would have written them one by one."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    AuditEvent.objects.bulk_create(
+        [
+            event(
+                action=HISTORY_ACTIONS[history_row.history_type],
+                object_type=instance._meta.label_lower,
+                object_id=instance.pk,
+                patient_id=audited_patient_id(instance),
+                changes=history_changes(history_row),
+                request=request,
+                user=user,
+            )
+            for instance, history_row in saved
+        ],
+        batch_size=1000,
     )
 
 

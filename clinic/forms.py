@@ -1,9 +1,14 @@
 """Shared form pieces."""
 
+from axes.handlers.proxy import AxesProxyHandler
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
+
+from clinic import login_throttle
+from clinic.audit import client_ip
 
 
 class DateInput(forms.DateInput):
@@ -65,3 +70,45 @@ class TokenForm(forms.Form):
         if not token.isdigit() or not self.device.verify_token(token):
             raise forms.ValidationError(WRONG_CODE)
         return token
+
+
+SLOWED_DOWN = (
+    "Too many failed logins for this account or from this network: wait {wait}, then try again."
+)
+
+
+def spoken_seconds(seconds: int) -> str:
+    """A wait as people say it: 1 second, 30 seconds, 1 minute."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute{pluralize(minutes)}"
+    return f"{seconds} second{pluralize(seconds)}"
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, slowed down after many failures (clinic/login_throttle.py)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your username and password did not match. Please try again.",
+    }
+
+    def clean(self):
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        locked = username and AxesProxyHandler.is_locked(self.request, {"username": username})
+        if username and password and not locked:  # a locked pair: django-axes' lockout page
+            wait = login_throttle.wait_seconds(username, client_ip(self.request), timezone.now())
+            if wait:
+                raise forms.ValidationError(
+                    SLOWED_DOWN.format(wait=spoken_seconds(wait)), code="slowed_down"
+                )
+        return super().clean()
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The new password from an emailed reset link; it also unlocks the account's logins."""
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        login_throttle.unlock(user.get_username())
+        return user

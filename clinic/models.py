@@ -27,9 +27,12 @@ class User(AbstractUser):
 class AuditEvent(models.Model):
     """One line of the append-only audit trail: who did what to which patient's data, when.
 
-    Rows are never changed or deleted (a PostgreSQL trigger refuses UPDATE and DELETE). The
-    user and patient are kept as plain ids without foreign-key constraints, with the username
-    and role copied, so the trail outlives accounts and records and never blocks deleting them.
+    Rows are never changed or deleted (PostgreSQL triggers refuse UPDATE, DELETE and
+    TRUNCATE). The user and patient are kept as plain ids without foreign-key constraints, with
+    the username and role copied, so the trail outlives accounts and records and never blocks
+    deleting them. Each row is chained to the one before: the database sets `previous_hash` and
+    `event_hash` (SHA-256 of the row's content and `previous_hash`) as it inserts, so a missing
+    or edited row breaks the chain (`manage.py verify_audit_chain`, docs/audit.md).
     """
 
     class Action(models.TextChoices):
@@ -75,6 +78,9 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField("address", null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    # Set by the trigger clinic_auditevent_chain (migration clinic/0006), never by Python.
+    previous_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    event_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = "audit event"
@@ -105,3 +111,23 @@ class AuditEvent(models.Model):
         if self.action != self.Action.CHANGE:
             return []
         return [(name, old, new) for name, (old, new) in self.changes.items()]
+
+
+class FormToken(models.Model):
+    """A create form's one-time token, spent in the transaction that saved what it created.
+
+    The unique token makes a form posted twice (a double click, a resent request, 20 at once)
+    create its record once: the second save fails on it and rolls back, and the user is shown
+    what the first one saved (`clinic/form_tokens.py`). Not clinical data: no history.
+    """
+
+    token = models.UUIDField(unique=True)
+    what = models.CharField(max_length=100, help_text="The model created (app.model).")
+    object_id = models.CharField(max_length=64)
+    spent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "form token"
+
+    def __str__(self):
+        return f"{self.what} #{self.object_id}"

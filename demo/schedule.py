@@ -131,11 +131,15 @@ def seed_portal_follow_up(patient, neurologists, today: date) -> Appointment | N
         return None
     last = patient.sessions.order_by("-performed_on").first()
     due = last.performed_on + timedelta(days=84) if last else today + timedelta(days=14)
-    first = max(due, today + timedelta(days=1))
+    return book_first_free(patient, neurologists, max(due, today + timedelta(days=1)))
+
+
+def book_first_free(patient, neurologists, first: date) -> Appointment | None:
+    """Book the first free 20-minute injection slot of a demo neurologist from `first`."""
     calendar = ClinicCalendar(
         first, first + timedelta(days=42), clinician_ids=[user.pk for user in neurologists]
     )
-    for slot in free_slots(calendar, patient=patient, now=now):
+    for slot in free_slots(calendar, patient=patient, now=timezone.now()):
         if slot.minutes == 20:
             appointment = _add(patient, slot.clinician, slot.starts_at)
             if appointment:

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from patients.models import Patient
 from treatments.courses import INTERVAL_DAYS
-from treatments.models import AdverseEvent, InjectionSession
+from treatments.models import AdverseEvent, InjectionSession, PreInjectionCheck
+from treatments.pre_injection import before_injection
 from treatments.protocols import PREEMPT_ADDITIONS, preempt_protocol
 from treatments.recording import (
     AdditionEntry,
@@ -74,15 +75,36 @@ def _record(rng, patient, day, protocol, neurologists, today) -> InjectionSessio
         vials_used=1,
         lot_number=f"C{rng.randint(1000, 9999)}C{rng.randint(2, 4)}",
         lot_expiry=day + timedelta(days=rng.randint(60, 600)),
+        injection_time=time(9),
         reconstituted_at=timezone.make_aware(datetime.combine(day, time(8, 30))),
         early_reason="Travelling abroad on the due date; brought forward." if early else "",
         precautions_acknowledged=patient.flags.filter(resolved_on=None).exists(),
     )
     sites = [SiteEntry(row["protocol_site"], row["units"]) for row in initial_sites(protocol)]
-    session_record(session=session, sites=sites, additions=additions, recorded_by=injector)
+    session_record(
+        session=session,
+        check=_check(patient, day),
+        sites=sites,
+        additions=additions,
+        recorded_by=injector,
+    )
     if day < today - timedelta(days=1):
         session_sign(session=session, user=injector)
     return session
+
+
+def _check(patient, day) -> PreInjectionCheck:
+    """The checklist as a clinician answers it for a routine session: nothing found."""
+    context = before_injection(patient, day)
+    return PreInjectionCheck(
+        consent_on_file=True,
+        serious_events_reviewed=True if context.serious_events else None,
+        warnings=[
+            {"warning": warning, "reason": "Discussed with the patient; treatment continues."}
+            for warning in context.warnings
+        ],
+        **{name: "no" for name in context.questions},
+    )
 
 
 def _side_effect(rng, session, today, *, kind=None, serious=False) -> None:

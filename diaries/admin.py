@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, PortalInvitation
+from patients.audit_admin import AuditedAdmin, AuditedHistoryAdmin
 
 
 class DiaryDoseInline(admin.TabularInline):
@@ -11,7 +11,7 @@ class DiaryDoseInline(admin.TabularInline):
 
 
 @admin.register(DiaryDay)
-class DiaryDayAdmin(SimpleHistoryAdmin):
+class DiaryDayAdmin(AuditedHistoryAdmin):
     list_display = ["day", "patient", "headache", "severity", "source", "late"]
     list_filter = ["headache", "severity", "source", "late"]
     search_fields = ["patient__mrn", "patient__family_name"]
@@ -22,7 +22,7 @@ class DiaryDayAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PatientMedicine)
-class PatientMedicineAdmin(SimpleHistoryAdmin):
+class PatientMedicineAdmin(AuditedHistoryAdmin):
     list_display = ["name", "medicine_class", "usual_dose", "patient", "active"]
     list_filter = ["medicine_class", "active"]
     search_fields = ["name", "patient__mrn", "patient__family_name"]
@@ -31,7 +31,7 @@ class PatientMedicineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PortalInvitation)
-class PortalInvitationAdmin(admin.ModelAdmin):
+class PortalInvitationAdmin(AuditedAdmin):
     list_display = ["patient", "email", "sent_by", "sent_at", "expires_at", "used_at", "revoked_at"]
     list_select_related = ["patient", "sent_by"]
     readonly_fields = ["token_hash"]

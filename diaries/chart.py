@@ -1,13 +1,11 @@
 """Diary sections of the patient chart (clinicians only: front desk sees no diary detail)."""
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from clinic.roles import Role
 from clinic.sections import Section
 from diaries.access import Diary
 from diaries.metrics import diary_summary, last_28_days
-from diaries.models import Source
 from patients.models import Patient
 
 
@@ -23,11 +21,12 @@ def portal_section(patient: Patient) -> Section:
 
 def diary_section(patient: Patient) -> Section:
     start, end = last_28_days(timezone.localdate())
-    marks = patient.diary_days.aggregate(
-        any_days=Count("pk"),
-        late_days=Count("pk", filter=Q(late=True, day__range=(start, end))),
-        transcribed_days=Count("pk", filter=Q(source=Source.TRANSCRIBED, day__range=(start, end))),
-    )
+    summary = diary_summary(patient, start, end)  # counts its late and transcribed days too
+    marks = {
+        "any_days": patient.diary_days.exists(),
+        "late_days": summary.counts.late_days,
+        "transcribed_days": summary.counts.transcribed_days,
+    }
     diary = Diary(patient, staff=True)
     links = [
         ("Calendar", diary.url("calendar")),
@@ -39,7 +38,7 @@ def diary_section(patient: Patient) -> Section:
     return Section(
         "Headache diary",
         "diaries/chart_diary.html",
-        context={"summary": diary_summary(patient, start, end), "links": links, **marks},
+        context={"summary": summary, "links": links, **marks},
         anchor="diary",
     )
 

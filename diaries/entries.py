@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from diaries.metrics import LATE_AFTER_DAYS
 from diaries.models import (
-    LATE_AFTER_DAYS,
     DiaryDay,
     DiaryDose,
     PatientMedicine,
@@ -27,7 +27,7 @@ class Dose:
 
 
 def is_late(day: date, entered_on: date) -> bool:
-    """Entered more than a week after the day: recall is weaker."""
+    """Entered more than a week after the day: recall is weaker (`diaries.metrics.ENTERED_LATE`)."""
     return (entered_on - day).days > LATE_AFTER_DAYS
 
 
@@ -74,11 +74,35 @@ def diary_day_save(*, entry: DiaryDay, doses: list[Dose], by, source: Source) ->
     return entry
 
 
+class BackfillNotConfirmed(Exception):
+    """Marking these past days needs a confirmation first (`needs_confirmation`)."""
+
+    def __init__(self, days: list[date]):
+        super().__init__(f"{len(days)} past days need confirming.")
+        self.days = days
+
+
+def needs_confirmation(start: date, end: date, today: date) -> bool:
+    """A range of days (more than one) reaching back more than LATE_AFTER_DAYS days: they
+    would all be entered late, so the person confirms before anything is saved."""
+    return start < end and (today - start).days > LATE_AFTER_DAYS
+
+
+def _unlogged_days(patient: Patient, start: date, end: date) -> list[date]:
+    entered = set(patient.diary_days.filter(day__range=(start, end)).values_list("day", flat=True))
+    days = (start + timedelta(days=offset) for offset in range((end - start).days + 1))
+    return [day for day in days if day not in entered]
+
+
 @transaction.atomic
-def mark_headache_free(*, patient: Patient, start: date, end: date, by) -> list[date]:
+def mark_headache_free(
+    *, patient: Patient, start: date, end: date, by, confirmed: bool = False
+) -> list[date]:
     """Enter every day from `start` to `end` not yet in the diary as headache-free.
 
-    Days already entered are left as they are. Returns the days added.
+    Days already entered are left as they are. Returns the days added. A range reaching back
+    more than a week raises `BackfillNotConfirmed` (with the days it would add) unless
+    `confirmed`; nothing is saved then.
     """
     today = timezone.localdate()
     if end < start:
@@ -92,15 +116,12 @@ def mark_headache_free(*, patient: Patient, start: date, end: date, by) -> list[
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ValidationError(f"Mark at most {MAX_RANGE_DAYS} days at once.")
     Patient.objects.lock(patient.pk)
-    entered = set(patient.diary_days.filter(day__range=(start, end)).values_list("day", flat=True))
+    added = _unlogged_days(patient, start, end)
+    if added and not confirmed and needs_confirmation(start, end, today):
+        raise BackfillNotConfirmed(added)
     source = source_for(by, patient)
-    added = []
-    day = start
-    while day <= end:
-        if day not in entered:
-            diary_day_save(entry=DiaryDay(patient=patient, day=day), doses=[], by=by, source=source)
-            added.append(day)
-        day += timedelta(days=1)
+    for day in added:
+        diary_day_save(entry=DiaryDay(patient=patient, day=day), doses=[], by=by, source=source)
     return added
 
 

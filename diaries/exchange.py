@@ -18,9 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
-from diaries.entries import Dose, diary_day_save
+from clinic import audit, csv_safety
+from diaries.entries import Dose
 from diaries.models import (
     DiaryDay,
+    DiaryDose,
     MedicineClass,
     PatientMedicine,
     Relief,
@@ -42,6 +44,12 @@ HEADER = [
     *DiaryDay.IMPACTS,
     "note",
 ]
+
+# A file holds at most this many days (five and a half years): a larger one would keep a
+# worker busy for long, and is better split. Files over IMPORT_IN_BACKGROUND_ROWS rows are
+# imported by the job runner while the page shows progress (diaries/imports.py).
+MAX_IMPORT_ROWS = 2000
+BATCH_SIZE = 1000
 
 
 def _yes_no(value: bool) -> str:
@@ -79,7 +87,7 @@ def export_csv(patient: Patient, start: date, end: date) -> str:
     """The patient's diary from `start` to `end` (both included) as CSV text."""
     days = patient.diary_days.filter(day__range=(start, end)).prefetch_related("doses__medicine")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_safety.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for entry in days.order_by("day"):
         writer.writerow(csv_row(entry, _saved_doses(entry)))
@@ -112,11 +120,18 @@ def decode(data: bytes) -> str:
             "Split it into smaller files."
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError(
             "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
         ) from error
+    if "\x00" in text:  # no text field can hold it (PostgreSQL refuses NUL)
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ValidationError(
+            f"Line {line} holds a NUL character, which a diary cannot keep. Save the file "
+            "as 'CSV UTF-8' from your spreadsheet, or remove the character, and try again."
+        )
+    return text
 
 
 def _boolean(value: str, column: str, blank_is_no: bool = True) -> bool:
@@ -203,6 +218,7 @@ def _parse_rows(patient: Patient, reader) -> tuple[list[ParsedRow], list[str]]:
     line = reader.line_num
     for values in reader:
         start, line = line + 1, reader.line_num
+        values = [csv_safety.restore_cell(value) for value in values]  # undo the export's quote
         if not any(value.strip() for value in values):
             continue
         try:
@@ -212,7 +228,8 @@ def _parse_rows(patient: Patient, reader) -> tuple[list[ParsedRow], list[str]]:
             if entry.day in seen:
                 raise RowError(f"{entry.day} is also on line {seen[entry.day]}")
             seen[entry.day] = start
-            entry.full_clean(exclude=["entered_by"], validate_constraints=False)
+            # The patient is given, not read from the file: no query per row to check it.
+            entry.full_clean(exclude=["entered_by", "patient"], validate_constraints=False)
         except RowError as error:
             errors.append(f"Line {start}: {error}.")
         except ValidationError as error:
@@ -239,18 +256,30 @@ def _check_medicines(rows: list[ParsedRow], known: dict[str, PatientMedicine]) -
     return errors
 
 
-def _doses(row: ParsedRow, known: dict[str, PatientMedicine]) -> list[Dose]:
-    return [Dose(known[name.lower()], doses) for name, _, doses in row.medications]
+def count_rows(text: str) -> int:
+    """Non-blank records in the file after its header (a multi-line note is one record)."""
+    try:
+        records = csv.reader(io.StringIO(text, newline=""))
+        return max(0, sum(1 for values in records if any(v.strip() for v in values)) - 1)
+    except csv.Error:
+        return 0  # not readable CSV: parse_csv says where
 
 
-def import_csv(patient: Patient, data: bytes, *, by=None) -> ImportResult:
+def import_csv(patient: Patient, data: bytes, *, by=None, before_saving=None) -> ImportResult:
     """Check every row, then save all of them or none. Identical days already in the diary
-    are skipped; a day entered differently is an error (nothing is overwritten)."""
+    are skipped; a day entered differently is an error (nothing is overwritten).
+    `before_saving()`, if given, is called once every row has passed (to show progress)."""
     result = ImportResult()
     try:
         text = decode(data)
     except ValidationError as error:
         result.errors = error.messages
+        return result
+    if (rows_in_file := count_rows(text)) > MAX_IMPORT_ROWS:
+        result.errors = [
+            f"The file has {rows_in_file} days; import at most {MAX_IMPORT_ROWS} at once "
+            "(split it into smaller files)."
+        ]
         return result
     rows, result.errors = parse_csv(patient, text)
     known = {m.name.lower(): m for m in patient.medicines.all()}
@@ -280,17 +309,53 @@ def import_csv(patient: Patient, data: bytes, *, by=None) -> ImportResult:
             )
     if result.errors:
         return result
+    if before_saving is not None:
+        before_saving()
     with transaction.atomic():
-        for row in new_rows:
-            for name, medicine_class, _ in row.medications:
-                if name.lower() not in known:
-                    medicine = PatientMedicine(
-                        patient=patient, name=name, medicine_class=medicine_class
-                    )
-                    medicine.full_clean()
-                    medicine.save()
-                    known[name.lower()] = medicine
-                    result.medicines_added += 1
-            diary_day_save(entry=row.entry, doses=_doses(row, known), by=by, source=Source.IMPORTED)
-            result.added += 1
+        Patient.objects.lock(patient.pk)  # one import or diary save at a time for a patient
+        result.medicines_added = _save_new(patient, new_rows, known, by)
+    result.added = len(new_rows)
     return result
+
+
+def _bulk_save(model, objects: list, by) -> None:
+    """INSERT the rows and their history rows in a few statements, and audit them."""
+    if objects:
+        model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        history = model.history.bulk_history_create(objects, batch_size=BATCH_SIZE, default_user=by)
+        audit.record_bulk_history(list(zip(objects, history, strict=True)), user=by)
+
+
+def _save_new(patient: Patient, rows: list[ParsedRow], known: dict, by) -> int:
+    """Save the new days, their doses and the medicines they name that are not on the list,
+    with a fixed number of queries whatever the number of rows. Each row keeps its history
+    and audit event, as a one-by-one save would (simple-history's bulk helpers). Returns how
+    many medicines were added."""
+    medicines = {}
+    for row in rows:
+        for name, medicine_class, _ in row.medications:
+            if name.lower() not in known and name.lower() not in medicines:
+                medicine = PatientMedicine(
+                    patient=patient, name=name, medicine_class=medicine_class
+                )
+                medicine.full_clean()  # one query each: its name is new to the patient
+                medicines[name.lower()] = medicine
+    _bulk_save(PatientMedicine, list(medicines.values()), by)
+    known.update(medicines)
+    for row in rows:  # imported days are never late: the file says when they were
+        row.entry.entered_by, row.entry.source, row.entry.late = by, Source.IMPORTED, False
+    _bulk_save(DiaryDay, [row.entry for row in rows], by)
+    doses = [
+        DiaryDose(
+            day=row.entry,
+            medicine=known[name.lower()],
+            medicine_class=known[name.lower()].medicine_class,
+            doses=doses,
+        )
+        for row in rows
+        for name, _, doses in row.medications
+    ]
+    for dose in doses:
+        dose.full_clean(exclude=["day", "medicine"], validate_constraints=False)
+    _bulk_save(DiaryDose, doses, by)
+    return len(medicines)

@@ -7,7 +7,11 @@ Every screen, report and review counts through this module:
   many windows of many patients at once.
 - `medication_overuse(patient, start, end)` / `medication_overuse_for_patients(...)` /
   `medication_overuse_for_ranges(...)`: the ICHD-3 8.2 thresholds checked in every 28-day
-  window inside the range.
+  span inside the range; `overuse_in_spans(...)` with `overlapping_span_ends` (every span that
+  overlaps a window, across session dates: the progress tables) and `current_overuse_span`
+  (the *current* overuse flag: the 28 days ending the day before the as-of date).
+- `ENTERED_LATE` and `TRANSCRIBED_BY_STAFF`: which days a window counts as entered late or
+  transcribed by staff (`late_days`, `transcribed_days` of every window).
 - `per_28(count, days_logged)` and `coverage(days_logged, days_in_window)`: the one rule for a
   rate per 28 days and for coverage, as exact fractions (the rules compare these), and
   `rounded(value)`: the one display rounding (one decimal, half up) of every page, report,
@@ -36,7 +40,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from diaries.models import DiaryDay, DiaryDose, MedicineClass, Severity
+from diaries.models import DiaryDay, DiaryDose, MedicineClass, Severity, Source
 from patients.models import Patient
 
 MONTH_DAYS = 28
@@ -72,8 +76,23 @@ def rounded(value: Fraction | Decimal | float | int | None) -> Decimal | None:
 
 
 def last_28_days(as_of: date) -> tuple[date, date]:
-    """The 28-day window ending on `as_of` (both ends included)."""
-    return as_of - timedelta(days=MONTH_DAYS - 1), as_of
+    """The 28 days ending the day before `as_of` (both ends included): the as-of day is not
+    over, so it is never counted (DOMAIN.md §4). Also the span of the current overuse flag."""
+    return as_of - timedelta(days=MONTH_DAYS), as_of - timedelta(days=1)
+
+
+def current_overuse_span(as_of: date) -> tuple[date, date]:
+    """The first and last span end (`overuse_in_spans`) of current overuse: the one 28-day
+    span ending the day before `as_of` (`last_28_days`), whatever sessions fall inside."""
+    day = as_of - timedelta(days=1)
+    return day, day
+
+
+def overlapping_span_ends(start: date, end: date, as_of: date) -> tuple[date, date]:
+    """The first and last end of the 28-day spans that overlap the window `start`–`end` and
+    end before `as_of` (the as-of day is not over). Spans reach before a window's start and
+    past its end, across session dates."""
+    return start, min(end + timedelta(days=MONTH_DAYS - 1), as_of - timedelta(days=1))
 
 
 RATES = (
@@ -96,6 +115,8 @@ class DiaryCounts:
     migraine_days: int = 0
     moderate_severe_days: int = 0
     acute_medication_days: int = 0
+    late_days: int = 0  # of the days logged, how many were entered late (`ENTERED_LATE`)
+    transcribed_days: int = 0  # … and how many were transcribed by staff
     days_by_class: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -190,6 +211,16 @@ MIGRAINE_DAY = HEADACHE_DAY & (
 )
 ACUTE_MEDICATION_DAY = Q(took_any=True)
 
+# "Entered late" (ours): a day first recorded more than LATE_AFTER_DAYS (7) days after the day
+# it describes, both dates in the clinic's time zone: recalled, not noted at the time. The
+# flag is set once, when the day is first saved (`diaries.entries.is_late`); later edits do
+# not change it, and days imported from a file are never late (the file kept their dates).
+LATE_AFTER_DAYS = 7
+ENTERED_LATE = Q(late=True)
+# "Transcribed by staff": first entered by a staff user on the patient's behalf, from a paper
+# diary (`Source.TRANSCRIBED`; `entered_by` names the user). Imports are not transcriptions.
+TRANSCRIBED_BY_STAFF = Q(source=Source.TRANSCRIBED)
+
 
 # For the mean severity of headache days.
 SEVERITY_SCORE = {Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
@@ -208,6 +239,8 @@ def _flagged_days_sql() -> tuple[str, tuple]:
         "is_migraine": MIGRAINE_DAY,
         "is_moderate_severe": MODERATE_SEVERE_DAY,
         "is_acute_medication": ACUTE_MEDICATION_DAY,
+        "is_late": ENTERED_LATE,
+        "is_transcribed": TRANSCRIBED_BY_STAFF,
     }
 
     severity = Case(
@@ -241,6 +274,8 @@ def _window_measures_sql(days_sql: str) -> str:
                count(*) FILTER (WHERE f.is_migraine_flag) AS migraine_days,
                count(*) FILTER (WHERE f.is_moderate_severe_flag) AS moderate_severe_days,
                count(*) FILTER (WHERE f.is_acute_medication_flag) AS acute_medication_days,
+               count(*) FILTER (WHERE f.is_late_flag) AS late_days,
+               count(*) FILTER (WHERE f.is_transcribed_flag) AS transcribed_days,
                avg(f.severity_score) FILTER (WHERE f.is_headache_flag) AS mean_severity,
                coalesce(sum(f.hours), 0) AS headache_hours
                {by_class}
@@ -338,56 +373,72 @@ class MedicationOveruse:
 
 
 def _overuse_sql() -> str:
+    """Every 28-day span of each patient, one per calendar day it ends on (a day series, so
+    days without entries count as no medicine), with the days each class was taken in it;
+    each key keeps the maxima over the spans ending between its first and last end."""
     flags = ",\n".join(
         f"bool_or(x.medicine_class = '{value}')::int AS {value}" for value in OVERUSE_CLASSES
     )
-    sums = ",\n".join(f"sum({value}) OVER w AS {value}" for value in OVERUSE_CLASSES)
-    maxima = ",\n".join(f"max({value})" for value in OVERUSE_CLASSES)
-    any_class = f"GREATEST({', '.join(OVERUSE_CLASSES)})"
-    classes_in_window = " + ".join(f"({value} > 0)::int" for value in OVERUSE_CLASSES)
+    sums = ",\n".join(f"sum(coalesce(t.{value}, 0)) OVER w AS {value}" for value in OVERUSE_CLASSES)
+    any_class = f"GREATEST({', '.join(f'coalesce(t.{value}, 0)' for value in OVERUSE_CLASSES)})"
+    maxima = ",\n".join(f"max(r.{value})" for value in OVERUSE_CLASSES)
+    classes_in_span = " + ".join(f"(r.{value} > 0)::int" for value in OVERUSE_CLASSES)
     return f"""
-        WITH ranges AS (
-            SELECT * FROM unnest(%(keys)s::int[], %(ids)s::bigint[], %(starts)s::date[],
-                                 %(ends)s::date[]) AS r(key, patient_id, start_on, end_on)
-        ), daily AS (
-            SELECT r.key, d.day, {flags}
-            FROM ranges r
-            JOIN diaries_diaryday d
-              ON d.patient_id = r.patient_id AND d.day BETWEEN r.start_on AND r.end_on
-            JOIN diaries_diarydose x ON x.day_id = d.id
-            GROUP BY r.key, d.day
-        ), windows AS (
-            SELECT key, {sums}, sum({any_class}) OVER w AS any_class
-            FROM daily
-            WINDOW w AS (PARTITION BY key ORDER BY day
-                         RANGE BETWEEN INTERVAL '27 days' PRECEDING AND CURRENT ROW)
+        WITH spans AS (
+            SELECT * FROM unnest(%(keys)s::int[], %(ids)s::bigint[], %(firsts)s::date[],
+                                 %(lasts)s::date[]) AS s(key, patient_id, first_end, last_end)
+            WHERE first_end <= last_end
+        ), extent AS (
+            SELECT patient_id, min(first_end) - {MONTH_DAYS - 1} AS first_day,
+                   max(last_end) AS last_day
+            FROM spans GROUP BY patient_id
+        ), taken AS (
+            SELECT d.patient_id, d.day, {flags}
+            FROM extent e
+            JOIN {DiaryDay._meta.db_table} d
+              ON d.patient_id = e.patient_id AND d.day BETWEEN e.first_day AND e.last_day
+            JOIN {DiaryDose._meta.db_table} x ON x.day_id = d.id
+            GROUP BY d.patient_id, d.day
+        ), rolling AS (
+            SELECT e.patient_id, g.day::date AS span_end, {sums},
+                   sum({any_class}) OVER w AS any_class
+            FROM extent e
+            CROSS JOIN LATERAL generate_series(e.first_day, e.last_day, interval '1 day') g(day)
+            LEFT JOIN taken t ON t.patient_id = e.patient_id AND t.day = g.day::date
+            WINDOW w AS (PARTITION BY e.patient_id ORDER BY g.day
+                         ROWS BETWEEN {MONTH_DAYS - 1} PRECEDING AND CURRENT ROW)
         )
-        SELECT key, {maxima},
-               coalesce(max(any_class) FILTER (WHERE {classes_in_window} >= 2), 0)
-        FROM windows GROUP BY key
+        SELECT s.key, {maxima},
+               coalesce(max(r.any_class) FILTER (WHERE {classes_in_span} >= 2), 0)
+        FROM spans s
+        JOIN rolling r
+          ON r.patient_id = s.patient_id AND r.span_end BETWEEN s.first_end AND s.last_end
+        GROUP BY s.key
     """
 
 
-def medication_overuse_for_ranges(
-    ranges: dict[Hashable, tuple[int, date, date]],
+def overuse_in_spans(
+    spans: dict[Hashable, tuple[int, date, date]],
 ) -> dict[Hashable, MedicationOveruse]:
-    """ICHD-3 8.2 in any 28-day window within each range, for many ranges in one query.
+    """ICHD-3 8.2 in the 28-day spans ending from a first to a last day, for many keys at once.
 
-    `ranges` maps any key to (patient id, start, end). Triptans, ergots, opioids or
-    combination analgesics on 10 or more days; simple analgesics or NSAIDs on 15 or more; or
-    several of these classes together on 10 or more days when no single class reaches its own
-    threshold. Windows are 28 consecutive calendar days inside the range.
+    `spans` maps any key to (patient id, first span end, last span end); a span is the 28 days
+    ending on its end day, whatever sessions or windows it crosses. Triptans, ergots, opioids
+    or combination analgesics on 10 or more days; simple analgesics or NSAIDs on 15 or more;
+    or two or more of these classes within one span on 10 or more days in all (a day counts
+    once), reported when no single class reaches its own threshold. 'Other' never counts.
+    One query whatever the number of keys.
     """
-    keys = list(ranges)
+    keys = list(spans)
     results = {key: MedicationOveruse() for key in keys}
     if not keys:
         return results
-    patient_ids, starts, ends = zip(*(ranges[key] for key in keys), strict=True)
+    patient_ids, firsts, lasts = zip(*(spans[key] for key in keys), strict=True)
     params = {
         "keys": list(range(len(keys))),
         "ids": list(patient_ids),
-        "starts": list(starts),
-        "ends": list(ends),
+        "firsts": list(firsts),
+        "lasts": list(lasts),
     }
     with connection.cursor() as cursor:
         cursor.execute(_overuse_sql(), params)
@@ -407,6 +458,19 @@ def medication_overuse_for_ranges(
     return results
 
 
+def medication_overuse_for_ranges(
+    ranges: dict[Hashable, tuple[int, date, date]],
+) -> dict[Hashable, MedicationOveruse]:
+    """ICHD-3 8.2 in any 28-day span inside each range: `ranges` maps any key to (patient id,
+    start, end). A range shorter than 28 days is checked as the one span ending on its end."""
+    return overuse_in_spans(
+        {
+            key: (patient_id, min(start + timedelta(days=MONTH_DAYS - 1), end), end)
+            for key, (patient_id, start, end) in ranges.items()
+        }
+    )
+
+
 def medication_overuse_for_patients(
     patient_ids: Iterable[int], start: date, end: date
 ) -> dict[int, MedicationOveruse]:
@@ -417,7 +481,7 @@ def medication_overuse_for_patients(
 
 
 def medication_overuse(patient: Patient, start: date, end: date) -> MedicationOveruse:
-    """Medication overuse in any 28-day window of one patient's diary within the range."""
+    """Medication overuse in any 28-day span of one patient's diary within the range."""
     return medication_overuse_for_patients([patient.pk], start, end)[patient.pk]
 
 
@@ -431,3 +495,54 @@ class DiarySummary:
 
 def diary_summary(patient: Patient, start: date, end: date) -> DiarySummary:
     return DiarySummary(diary_counts(patient, start, end), medication_overuse(patient, start, end))
+
+
+@dataclass(frozen=True)
+class RollingCounts:
+    """The 28 days ending on `day`: days logged and the days meeting each definition."""
+
+    day: date
+    days_logged: int
+    headache_days: int
+    migraine_days: int
+    acute_medication_days: int
+
+    @property
+    def adequate(self) -> bool:
+        return coverage(self.days_logged, MONTH_DAYS) >= ADEQUATE_COVERAGE
+
+
+def rolling_28_day_counts(
+    patient_id: int, first: date, last: date, step: int = 1
+) -> list[RollingCounts]:
+    """For every `step`-th day back from `last` to `first`, the counts of the 28 days ending
+    on it (window functions over a day series, so a missing day counts as not logged). One
+    query; the rows follow the days asked for, not the size of the diary."""
+    if last < first:
+        return []
+    days_sql, days_params = _flagged_days_sql()
+    sql = f"""
+        WITH f AS (
+            SELECT * FROM ({days_sql}) d
+            WHERE d.patient_id = %s AND d.day BETWEEN %s::date - {MONTH_DAYS - 1} AND %s::date
+        ), daily AS (
+            SELECT g.day::date AS day, (f.id IS NOT NULL)::int AS logged,
+                   coalesce(f.is_headache_flag, false)::int AS headache,
+                   coalesce(f.is_migraine_flag, false)::int AS migraine,
+                   coalesce(f.is_acute_medication_flag, false)::int AS acute
+            FROM generate_series(%s::date - {MONTH_DAYS - 1}, %s::date, interval '1 day') g(day)
+            LEFT JOIN f ON f.day = g.day::date
+        ), rolling AS (
+            SELECT day, sum(logged) OVER w, sum(headache) OVER w, sum(migraine) OVER w,
+                   sum(acute) OVER w
+            FROM daily
+            WINDOW w AS (ORDER BY day ROWS BETWEEN {MONTH_DAYS - 1} PRECEDING AND CURRENT ROW)
+        )
+        SELECT * FROM rolling
+        WHERE day >= %s AND (%s::date - day) %% %s = 0
+        ORDER BY day
+    """
+    params = [*days_params, patient_id, first, last, first, last, first, last, step]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [RollingCounts(*row) for row in cursor.fetchall()]

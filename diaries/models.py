@@ -14,9 +14,9 @@ from simple_history.models import HistoricalRecords
 
 from patients.models import Patient
 
-# How far before registration a diary may start, and when an entry counts as late.
+# How far before registration a diary may start (when a day counts as late:
+# `diaries.metrics.ENTERED_LATE`).
 DAYS_BEFORE_REGISTRATION = 90
-LATE_AFTER_DAYS = 7
 
 
 class MedicineClass(models.TextChoices):
@@ -281,3 +281,47 @@ class PortalInvitation(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class DiaryImport(models.Model):
+    """A diary CSV file being imported by the job runner (diaries/imports.py), for the page to
+    show its progress. The file is kept only until it is imported."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        CHECKING = "checking", "Checking every line"
+        SAVING = "saving", "Saving the days"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Nothing was imported"
+        FAILED = "failed", "Stopped on a fault, waiting to try again"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(help_text="Lines of days in the file.")
+    data = models.BinaryField(blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    added = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    medicines_added = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"Diary import of {self.rows} days for patient {self.patient_id}"
+
+    @property
+    def finished(self) -> bool:
+        """Imported or refused; one that failed on a fault waits for the job's retry."""
+        return self.status in (self.Status.DONE, self.Status.REFUSED)
+
+    @property
+    def step(self) -> int:
+        """How far along, for the progress bar: 1 to 4."""
+        return {self.Status.CHECKING: 2, self.Status.SAVING: 3}.get(
+            self.status, 4 if self.finished else 1
+        )

@@ -13,6 +13,11 @@ urlpatterns = [
     path("medicines/", views.medicines, name="medicines"),
     path("medicines/<int:medicine_id>/", views.medicine_edit, name="medicine_edit"),
     path("import-export/", views.transfer, name="transfer"),
+    path(
+        "import-export/imports/<int:import_id>/",
+        views.import_progress,
+        name="import_progress",
+    ),
     path("export.csv", views.export, name="export"),
     path("report/", views.report, name="report"),
     path("my-records.zip", views.my_records, name="my_records"),

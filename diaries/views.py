@@ -13,12 +13,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import audit, sections
+from clinic.dates import day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
 from diaries.calendar import LEGEND, diary_months, month_start, months_between
-from diaries.entries import diary_day_save, mark_headache_free, medicine_save, source_for
-from diaries.exchange import export_csv, import_csv
+from diaries.entries import (
+    BackfillNotConfirmed,
+    diary_day_save,
+    mark_headache_free,
+    medicine_save,
+    source_for,
+)
+from diaries.exchange import export_csv
 from diaries.forms import (
     DateRangeForm,
     DiaryDayForm,
@@ -27,9 +34,10 @@ from diaries.forms import (
     PortalAccountForm,
 )
 from diaries.history import day_history
+from diaries.imports import import_or_queue
 from diaries.invitations import invitation_accept, invitation_send, usable_invitation
 from diaries.metrics import diary_summary, last_28_days
-from diaries.models import DiaryDay, earliest_diary_day
+from diaries.models import DiaryDay, DiaryImport, earliest_diary_day
 from patients.access import own_patient, patient_for_user
 from patients.data_export import archive_response
 
@@ -75,10 +83,33 @@ def portal_home(request):
 
 
 def _mark_headache_free(request, diary: Diary, form):
-    """Save the marked range; the redirect after it, or None when the form shows an error."""
+    """Save the marked range; the redirect after it, or None when the form shows an error.
+
+    A range reaching back more than a week is saved only once confirmed: the first post
+    answers with the confirmation page, whose button posts the range again with `confirm`.
+    """
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     try:
-        added = mark_headache_free(patient=diary.patient, start=start, end=end, by=request.user)
+        added = mark_headache_free(
+            patient=diary.patient,
+            start=start,
+            end=end,
+            by=request.user,
+            confirmed=request.POST.get("confirm") == "yes",
+        )
+    except BackfillNotConfirmed as pending:
+        audit.record_view(request, diary.patient, "diary range confirmation")
+        return render(
+            request,
+            "diaries/confirm_range.html",
+            diary.context(
+                start=start,
+                end=end,
+                days=len(pending.days),
+                next=request.POST.get("next", ""),
+                back_url=f"{diary.url('calendar')}?month={start:%Y-%m}",
+            ),
+        )
     except ValidationError as error:
         add_model_errors(form, error)
         return None
@@ -97,7 +128,8 @@ def _mark_headache_free(request, diary: Diary, form):
 def diary_calendar(request, diary: Diary):
     """A month of the diary, and the form to mark a range of days headache-free."""
     today = timezone.localdate()
-    month = month_start(parse_date(f"{request.GET.get('month', '')}-01", today))
+    asked = parse_date(f"{request.GET.get('month', '')}-01", today)
+    month = month_start(day_in_calendar(request, asked, today))
     form = DateRangeForm(request.POST or None, prefix="range")
     if request.method == "POST" and form.is_valid():
         done = _mark_headache_free(request, diary, form)
@@ -258,7 +290,10 @@ def transfer(request, diary: Diary):
     import_form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and import_form.is_valid():
-        result = import_csv(diary.patient, import_form.cleaned_data["file"].read(), by=request.user)
+        data = import_form.cleaned_data["file"].read()
+        result = import_or_queue(diary.patient, data, by=request.user)
+        if isinstance(result, DiaryImport):  # a big file: the job runner imports it
+            return redirect(diary.url("import_progress", import_id=result.pk))
         if not result.errors:
             messages.success(
                 request,
@@ -273,6 +308,21 @@ def transfer(request, diary: Diary):
         "diaries/transfer.html",
         diary.context(export_form=export_form, import_form=import_form, result=result),
     )
+
+
+@diary_view
+def import_progress(request, diary: Diary, import_id: int):
+    """How far a big import is. The page polls its card (htmx) while the job runs; the card
+    carries nothing from the diary, and once the import ends the page reloads in full, which
+    shows the result (and is audited as a view)."""
+    diary_import = get_object_or_404(diary.patient.diary_imports, pk=import_id)
+    context = diary.context(diary_import=diary_import)
+    if request.headers.get("HX-Request"):
+        if diary_import.finished:
+            return HttpResponse(headers={"HX-Refresh": "true"})
+        return render(request, "diaries/partials/import_progress.html", context)
+    audit.record_view(request, diary.patient, "diary import")
+    return render(request, "diaries/import_progress.html", context)
 
 
 @diary_view

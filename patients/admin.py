@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from patients import audit_admin  # noqa: F401  (registers the audit trail)
+from patients.audit_admin import AuditedHistoryAdmin  # (importing it registers the trail)
 from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
 
 
@@ -17,7 +16,7 @@ class ClinicalFlagInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(AuditedHistoryAdmin):
     list_display = [
         "mrn",
         "family_name",
@@ -35,7 +34,7 @@ class PatientAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Eligibility)
-class EligibilityAdmin(SimpleHistoryAdmin):
+class EligibilityAdmin(AuditedHistoryAdmin):
     list_display = [
         "patient",
         "chronic_migraine_criteria_met",
@@ -50,7 +49,7 @@ class EligibilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PriorPreventive)
-class PriorPreventiveAdmin(SimpleHistoryAdmin):
+class PriorPreventiveAdmin(AuditedHistoryAdmin):
     list_display = ["name", "patient", "started_on", "stopped_on", "stop_reason"]
     list_filter = ["stop_reason"]
     search_fields = ["name", "patient__mrn", "patient__family_name"]
@@ -59,7 +58,7 @@ class PriorPreventiveAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClinicalFlag)
-class ClinicalFlagAdmin(SimpleHistoryAdmin):
+class ClinicalFlagAdmin(AuditedHistoryAdmin):
     list_display = ["kind", "patient", "noted_on", "resolved_on", "recorded_by"]
     list_filter = ["kind", "resolved_on"]
     search_fields = ["patient__mrn", "patient__family_name", "note"]

@@ -1,14 +1,88 @@
-"""The audit trail in the admin, filtered by user, patient (MRN), day and action."""
+"""The audit trail in the admin, filtered by user, patient (MRN), day and action; and the
+mixin that makes every admin with patient data audit its reads, as the pages do."""
 
 from datetime import datetime, time, timedelta
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
+from clinic import audit
 from clinic.models import AuditEvent, User
 from patients.models import Patient, parse_search_date
+
+
+class AuditedReadsMixin:
+    """Opening a record (its change page or its history) is a view in the audit trail, and a
+    search of the list or of an autocomplete box is one too: what was searched and how many
+    were found, not who (tests/clinic/test_audit_admin.py checks every admin has this)."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self.audit_read(request, response, "admin")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self.audit_history_read(request, response, object_id)
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        self.audit_history_read(request, response, object_id)
+        return response
+
+    def audit_history_read(self, request, response, object_id) -> None:
+        """History pages are rendered without a context to read the record from: fetch it."""
+        if response.status_code == 200:
+            record = self.get_object(request, unquote(object_id))
+            self.audit_read(request, response, "admin history", record)
+
+    def audit_read(self, request, response, page: str, record=None) -> None:
+        if record is None:
+            record = (getattr(response, "context_data", None) or {}).get("original")
+        if response.status_code != 200 or record is None:
+            return  # not found, refused, or saved (a save is audited by its history)
+        audit.record(
+            action=AuditEvent.Action.VIEW,
+            object_type=f"{page} {record._meta.label_lower}",
+            object_id=record.pk,
+            patient_id=audit.audited_patient_id(record),
+            request=request,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and changelist.query:
+            self.audit_search(request, changelist.query, changelist.result_count)
+        return response
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = request.resolver_match
+        if search_term and match is not None and match.url_name == "autocomplete":
+            self.audit_search(request, search_term, found.count())
+        return found, may_have_duplicates
+
+    def audit_search(self, request, query: str, results: int) -> None:
+        audit.record(
+            action=AuditEvent.Action.VIEW,
+            object_type=f"admin search {self.model._meta.label_lower}",
+            changes={"query": query, "results": results},
+            request=request,
+        )
+
+
+class AuditedAdmin(AuditedReadsMixin, admin.ModelAdmin):
+    pass
+
+
+class AuditedHistoryAdmin(AuditedReadsMixin, SimpleHistoryAdmin):
+    pass
 
 
 class TextInputFilter(admin.SimpleListFilter):

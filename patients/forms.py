@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from clinic.form_tokens import OneTimeFormMixin
 from clinic.forms import DateInput, StaffForm
 from clinic.roles import GROUP_NAMES, Role
 from patients.models import ClinicalFlag, Diagnosis, Eligibility, Patient, PriorPreventive
 
 
-class PatientForm(StaffForm):
+class PatientForm(OneTimeFormMixin, StaffForm):
     class Meta:
         model = Patient
         fields = [
@@ -122,7 +123,7 @@ class EligibilityForm(StaffForm):
         widgets = {"assessed_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class PriorPreventiveForm(StaffForm):
+class PriorPreventiveForm(OneTimeFormMixin, StaffForm):
     class Meta:
         model = PriorPreventive
         fields = ["name", "started_on", "stopped_on", "stop_reason", "notes"]

@@ -22,6 +22,11 @@ mrn_validator = RegexValidator(
 )
 
 
+# Our choice (DOMAIN.md §4 "only where they can apply"): pregnancy and breastfeeding are asked
+# about and may be flagged for anyone not recorded as male aged 12 to 55 inclusive.
+CHILDBEARING_AGES = range(12, 56)
+
+
 class Diagnosis(models.TextChoices):
     CHRONIC_MIGRAINE = "chronic_migraine", "Chronic migraine"
     EPISODIC_MIGRAINE = "episodic_migraine", "High-frequency episodic migraine"
@@ -190,6 +195,22 @@ class Patient(models.Model):
     def age(self) -> int:
         return self.age_on(timezone.localdate())
 
+    def can_be_pregnant_on(self, day: date) -> bool:
+        """Whether pregnancy and breastfeeding can apply on `day` (asked and flagged only then)."""
+        return self.sex != self.Sex.MALE and self.age_on(day) in CHILDBEARING_AGES
+
+    def why_not_pregnant_on(self, day: date) -> str:
+        """Why pregnancy and breastfeeding cannot apply on `day` ("" when they can)."""
+        if self.sex == self.Sex.MALE:
+            return "the patient is recorded as male"
+        age = self.age_on(day)
+        if age not in CHILDBEARING_AGES:
+            return (
+                f"the patient is {age} (they are asked about and recorded from age "
+                f"{CHILDBEARING_AGES.start} to {CHILDBEARING_AGES.stop - 1})"
+            )
+        return ""
+
     def clean(self):
         today = timezone.localdate()
         errors = {}
@@ -327,6 +348,7 @@ class ClinicalFlag(models.Model):
         HYPERSENSITIVITY = "hypersensitivity", "Hypersensitivity to a botulinum toxin product"
 
     CONTRAINDICATIONS = frozenset({Kind.SITE_INFECTION, Kind.HYPERSENSITIVITY})
+    PREGNANCY_KINDS = frozenset({Kind.PREGNANCY, Kind.BREASTFEEDING})
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=24, choices=Kind)
@@ -367,5 +389,15 @@ class ClinicalFlag(models.Model):
         return self.resolved_on is None
 
     def clean(self):
+        errors = {}
         if self.noted_on and self.noted_on > timezone.localdate():
-            raise ValidationError({"noted_on": "A flag cannot be noted in the future."})
+            errors["noted_on"] = "A flag cannot be noted in the future."
+        elif self.kind in self.PREGNANCY_KINDS and self.patient_id and self.noted_on:
+            why = self.patient.why_not_pregnant_on(self.noted_on)
+            if why:
+                errors["kind"] = (
+                    f"{self.get_kind_display()} cannot apply: {why}. "
+                    "Check the sex and date of birth in the patient's details."
+                )
+        if errors:
+            raise ValidationError(errors)

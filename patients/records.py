@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from clinic.form_tokens import one_time
 from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
 
 MRN_PREFIX = "HC"
@@ -25,12 +26,15 @@ def next_mrn() -> str:
 
 
 @transaction.atomic
-def patient_save(patient: Patient) -> Patient:
-    """Validate and save a new or changed patient, generating an MRN when none was given."""
-    if not patient.mrn:
-        patient.mrn = next_mrn()
-    patient.full_clean()
-    patient.save()
+def patient_save(patient: Patient, form_token=None) -> Patient:
+    """Validate and save a new or changed patient, generating an MRN when none was given; a
+    new-patient form posted twice (`form_token`) adds the patient once."""
+    with one_time(form_token, Patient) as spend:
+        if not patient.mrn:
+            patient.mrn = next_mrn()
+        patient.full_clean()
+        patient.save()
+        spend(patient)
     return patient
 
 
@@ -50,12 +54,14 @@ def eligibility_save(*, eligibility: Eligibility, by) -> Eligibility:
     return eligibility
 
 
-def preventive_save(*, preventive: PriorPreventive, by) -> PriorPreventive:
-    """Validate and save a new or changed prior preventive medicine, recording who."""
+def preventive_save(*, preventive: PriorPreventive, by, form_token=None) -> PriorPreventive:
+    """Validate and save a new or changed prior preventive medicine, recording who; a form
+    posted twice (`form_token`) adds it once."""
     preventive._history_user = by
-    with transaction.atomic():
+    with one_time(form_token, PriorPreventive) as spend:
         preventive.full_clean()
         preventive.save()
+        spend(preventive)
     return preventive
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic import audit
+from clinic import audit, form_tokens
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required, user_role
 from patients import records
@@ -42,6 +42,14 @@ def patient_list(request):
         active_flag_count=Count("flags", filter=active_flags)
     )
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    if form.is_valid() and form.cleaned_data["q"]:
+        # who searched for what, and how many were found; not who (the chart views say that)
+        audit.record(
+            action=audit.Action.VIEW,
+            object_type="patient search",
+            changes={"query": form.cleaned_data["q"], "results": page.paginator.count},
+            request=request,
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -56,7 +64,16 @@ def patient_create(request):
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patient = records.patient_save(form.save(commit=False))
+            patient = records.patient_save(
+                form.save(commit=False), form_token=form.cleaned_data["form_token"]
+            )
+        except form_tokens.AlreadySaved as repeat:
+            messages.info(request, form_tokens.ALREADY_SAVED)
+            return (
+                redirect("patients:chart", repeat.saved.pk)
+                if repeat.saved
+                else redirect("patients:list")
+            )
         except ValidationError as error:
             add_model_errors(form, error)
         else:
@@ -142,7 +159,12 @@ def preventive_edit(request, patient_id: int, preventive_id: int | None = None):
         preventive = form.save(commit=False)
         preventive.patient = patient
         try:
-            records.preventive_save(preventive=preventive, by=request.user)
+            records.preventive_save(
+                preventive=preventive, by=request.user, form_token=form.cleaned_data["form_token"]
+            )
+        except form_tokens.AlreadySaved:
+            messages.info(request, form_tokens.ALREADY_SAVED)
+            return redirect("patients:chart", patient.pk)
         except ValidationError as error:
             add_model_errors(form, error)
         else:

@@ -5,10 +5,10 @@ The same `progress_for_patients` as the pages: a fixed number of queries per cha
 
 from django.contrib import admin
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from diaries.metrics import rounded
 from patients.admin import PatientAdmin
+from patients.audit_admin import AuditedHistoryAdmin
 from patients.models import Patient
 from reviews.models import Review, Verdict
 from reviews.progress import progress_for_patients
@@ -66,7 +66,7 @@ class PatientWithProgressAdmin(ProgressColumnsMixin, PatientAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(AuditedHistoryAdmin):
     list_display = ["patient", "reviewed_on", "decision", "suggested_verdict", "reviewed_by"]
     list_filter = ["decision", "suggested_verdict"]
     search_fields = ["patient__mrn", "patient__family_name"]

@@ -5,6 +5,7 @@ from django.utils import timezone
 from clinic.roles import Role
 from clinic.sections import Section
 from patients.models import Patient
+from reviews.due import review_due_for
 from reviews.progress import patient_progress
 
 
@@ -17,7 +18,7 @@ def progress_sections(*, patient: Patient, role: Role) -> list[Section]:
         Section(
             "Progress toward review",
             "reviews/chart_progress.html",
-            context={"progress": progress},
+            context={"progress": progress, "review_due": review_due_for(patient)},
             anchor="progress",
         )
     ]

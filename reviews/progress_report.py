@@ -5,7 +5,11 @@ letter; JSON and CSV print the rounded value (2.5, never 2.45 or 2.4499…).
 """
 
 from diaries.metrics import RATES, rounded
+from patients.models import Patient
+from reviews.due import due_of, with_review_due
+from reviews.models import Review
 from reviews.progress import Progress, Window
+from scheduling.courses import NOT_STARTED, courses_of
 
 MEASURES = list(RATES)
 CSV_COLUMNS = [
@@ -21,6 +25,11 @@ CSV_COLUMNS = [
     "coverage",
     *MEASURES,
     "reduction_percent",
+    "late_days",
+    "transcribed_days",
+    "window_overuse",
+    "reported_on",
+    "no_reduction_reason",
 ]
 
 
@@ -29,11 +38,16 @@ def _number(value) -> float | None:
 
 
 def _measures(window: Window) -> dict:
+    """As the progress table shows them: a reported baseline gives headache days only; late
+    and transcribed days count the window's days entered late and transcribed by staff."""
     summary = window.summary()
     return {
-        "days_logged": window.days_logged,
+        "days_logged": summary["days_logged"],
         "coverage": _number(summary["coverage"]),
         **{name: _number(summary[name]) for name in MEASURES},
+        "late_days": summary["late_days"],
+        "transcribed_days": summary["transcribed_days"],
+        "overuse": window.overuse,  # ICHD-3 8.2 findings of the spans overlapping it
     }
 
 
@@ -41,9 +55,11 @@ def baseline_record(progress: Progress) -> dict | None:
     baseline = progress.baseline
     if baseline is None:
         return None
-    record = {"source": baseline.source or "diary", **_measures(baseline.window)}
+    record = {"source": baseline.source or "diary", **_measures(baseline.shown)}
     if baseline.source == "reported":
-        record["headache_days_per_28"] = _number(rounded(baseline.headache_rate))
+        record["reported_on"] = baseline.reported_on.isoformat()
+    if not baseline.adequate:
+        record["no_reduction_reason"] = baseline.no_reduction_reason
     return record
 
 
@@ -83,4 +99,42 @@ def window_rows(record: dict, progress: Progress) -> list[dict]:
         rows.append({**shared, "window": "baseline", **dates, **record["baseline"]})
     for cycle in record["cycles"]:
         rows.append({**shared, "window": "cycle", "source": "diary", **cycle})
+    for row in rows:
+        row["window_overuse"] = "; ".join(row.pop("overuse"))
     return rows or [shared]
+
+
+def course_records(patient_ids, as_of) -> dict[int, dict]:
+    """Per patient: `latest_decision` (as of `as_of`) and `course`: its state, the next
+    injection (`scheduling.courses`) and the review due (`reviews.due`), as the pages show
+    them. Two queries whatever the number of patients."""
+    ids = list(patient_ids)
+    courses = courses_of(ids, as_of)
+    latest = {
+        row["patient_id"]: {"decision": row["decision"], "on": row["reviewed_on"].isoformat()}
+        for row in Review.objects.filter(patient_id__in=ids, reviewed_on__lte=as_of)
+        .order_by("patient_id", "-reviewed_on", "-id")
+        .distinct("patient_id")
+        .values("patient_id", "decision", "reviewed_on")
+    }
+    dues = {
+        patient.pk: due_of(patient)
+        for patient in with_review_due(Patient.objects.filter(pk__in=ids), as_of)
+    }
+    records = {}
+    for pk in ids:
+        course = courses.get(pk)
+        due = dues.get(pk)
+        due = due if due and due.is_due(as_of) else None
+        next_due = course.next_injection_due if course else None
+        records[pk] = {
+            "latest_decision": latest.get(pk),
+            "course": {
+                "status": course.status if course else NOT_STARTED,
+                "next_injection_due": next_due.isoformat() if next_due else None,
+                "review_due": due is not None,
+                "review_due_since": due.since.isoformat() if due else None,
+                "review_due_reason": due.reason if due else None,
+            },
+        }
+    return records

@@ -1,6 +1,7 @@
-"""The neurologist's review queue: patients whose review is due (`reviews.due`), not discharged.
+"""The neurologist's review queue: every patient whose review is due (`reviews.due`), not
+discharged, with why and since when; the longest overdue first.
 
-The queue reads the derived summaries (the course summary and the progress summaries), so
+The queue reads the derived summaries (the course, review and progress summaries), so
 filtering, sorting and paging happen in PostgreSQL, and the page costs the same whatever the
 size of the clinic: count, one page of rows. It never writes: the summaries are brought up to
 date where data is written and by the periodic job (`reviews/summaries.py`).
@@ -9,19 +10,10 @@ date where data is written and by the periodic job (`reviews/summaries.py`).
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from reviews.due import due_reason, latest_of, patients_due_review
+from reviews.due import DueKind, due_of, patients_due_review
 from reviews.models import Verdict
 from reviews.progress import progress_for_patients
 from reviews.summaries import summary_of
@@ -29,27 +21,27 @@ from scheduling.models import Appointment
 from treatments.models import AdverseEvent
 
 PAGE_SIZE = 50
+# A review falls due only once two cycles are complete, so these never reach the queue.
+NOT_IN_QUEUE = {Verdict.AWAITING_BASELINE, Verdict.AWAITING_CYCLE_2}
+QUEUE_VERDICTS = [(value, label) for value, label in Verdict.choices if value not in NOT_IN_QUEUE]
 VERDICT_ORDER = Case(
     *(When(progress_summary__verdict=value, then=Value(i)) for i, value in enumerate(Verdict)),
     output_field=IntegerField(),
 )
 ORDERINGS = {
-    "due": ["course__injection_due_on", "family_name", "pk"],
+    "due": ["review_summary__due_since", "family_name", "pk"],
+    "next": [F("course__injection_due_on").asc(nulls_last=True), "family_name", "pk"],
     "name": ["family_name", "given_name", "pk"],
     "reduction": [F("progress_summary__reduction").asc(nulls_last=True), "family_name", "pk"],
-    "verdict": [VERDICT_ORDER, "course__injection_due_on", "pk"],
+    "verdict": [VERDICT_ORDER, "review_summary__due_since", "pk"],
 }
 SORTS = [
-    ("due", "Next session due"),
+    ("due", "Due longest"),
+    ("next", "Next session due"),
     ("name", "Name"),
     ("reduction", "Reduction"),
     ("verdict", "Verdict"),
 ]
-
-
-def queue_patients(today: date):
-    """Patients whose review is due (`reviews.due`), for the queue."""
-    return patients_due_review(today)
 
 
 def _annotated(patients, today: date):
@@ -74,11 +66,15 @@ def _annotated(patients, today: date):
     )
 
 
-def review_queue(today: date, *, verdict: str = "", sort: str = "due", page=1) -> Page:
-    """One page of the queue as of `today`, optionally one verdict only, sorted by `sort`."""
-    patients = queue_patients(today)
+def review_queue(
+    today: date, *, verdict: str = "", why: str = "", sort: str = "due", page=1
+) -> Page:
+    """One page of the queue as of `today`, optionally one verdict or one reason only."""
+    patients = patients_due_review(today)
     if verdict:
         patients = patients.filter(progress_summary__verdict=verdict)
+    if why:
+        patients = patients.filter(review_summary__due_kind=why)
     ordered = _annotated(patients, today).order_by(*ORDERINGS.get(sort, ORDERINGS["due"]))
     found = Paginator(ordered, PAGE_SIZE).get_page(page)
     found.object_list = _with_current_summaries(list(found.object_list), today)
@@ -95,23 +91,28 @@ def _with_current_summaries(patients: list, today: date) -> list:
         for patient in stale:
             patient.progress_summary = summary_of(progress[patient.pk])
     for patient in patients:
-        patient.due_reason = due_reason(patient.course.session_count, latest_of(patient))
+        patient.due = due_of(patient)
+        patient.days_due = patient.due.days_due(today)
     return patients
 
 
 def queue_context(params, today: date) -> dict:
     """Context for the queue on the neurologist home, from the page's GET parameters."""
     verdict = params.get("verdict", "")
-    verdict = verdict if verdict in Verdict.values else ""
+    verdict = verdict if verdict in dict(QUEUE_VERDICTS) else ""
+    why = params.get("why", "")
+    why = why if why in DueKind.values else ""
     sort = params.get("sort", "due")
     sort = sort if sort in ORDERINGS else "due"
     query = params.copy()
     query.pop("page", None)
     return {
-        "queue": review_queue(today, verdict=verdict, sort=sort, page=params.get("page")),
+        "queue": review_queue(today, verdict=verdict, why=why, sort=sort, page=params.get("page")),
         "queue_verdict": verdict,
+        "queue_why": why,
         "queue_sort": sort,
         "queue_query": query.urlencode(),
-        "verdicts": Verdict.choices,
+        "verdicts": QUEUE_VERDICTS,
+        "whys": DueKind.choices,
         "sorts": SORTS,
     }

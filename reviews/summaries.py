@@ -9,7 +9,7 @@ queries whatever the number of patients.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clinic.audit import audited_patient_id
 from diaries.metrics import rounded
-from reviews.due import patients_due_review
+from reviews.due import patients_watched
 from reviews.models import ProgressSummary
 from reviews.progress import Progress, progress_for_patients
 
@@ -35,6 +35,7 @@ def summary_of(progress: Progress) -> ProgressSummary:
         latest_rate=rounded(cycle.headache_rate) if cycle else None,
         reduction=rounded(cycle.reduction) if cycle else None,
         coverage=rounded(cycle.coverage_percent) if cycle else None,
+        cycle_complete_on=cycle.end + timedelta(days=1) if cycle else None,
     )
 
 
@@ -53,6 +54,7 @@ def refresh_progress(patient_ids: Iterable[int], today: date) -> int:
             "latest_rate",
             "reduction",
             "coverage",
+            "cycle_complete_on",
         ],
     )
     return len(progress)
@@ -66,13 +68,14 @@ def refresh_stale_progress(patients: QuerySet, today: date) -> int:
 
 
 def refresh_queued(patient_ids: Iterable[int], today: date) -> int:
-    """Refresh the stale summaries of those of these patients who are in the review queue."""
-    return refresh_stale_progress(patients_due_review(today).filter(pk__in=patient_ids), today)
+    """Refresh the stale summaries of those of these patients whom the review-due rule
+    watches (`reviews.due.patients_watched`: in the queue, or continued)."""
+    return refresh_stale_progress(patients_watched(today).filter(pk__in=patient_ids), today)
 
 
 def refresh_summaries(today: date) -> int:
-    """The nightly job: every queued patient's summary as of `today`."""
-    return refresh_stale_progress(patients_due_review(today), today)
+    """The nightly job: every watched patient's summary as of `today`."""
+    return refresh_stale_progress(patients_watched(today), today)
 
 
 def refresh_after_commit(patient_id: int | None) -> None:
@@ -88,6 +91,8 @@ PROGRESS_INPUTS = {
     "diaries.DiaryDay",
     "diaries.DiaryDose",
     "scheduling.Appointment",
+    "scheduling.CourseState",
+    "reviews.Review",
 }
 
 

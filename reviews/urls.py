@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import audit_views, views
 
 app_name = "progress"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
         name="letter",
     ),
     path("portal/progress/", views.portal_progress, name="portal"),
+    path("clinic/audit/", audit_views.clinic_audit_page, name="clinic_audit"),
 ]

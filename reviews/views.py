@@ -1,12 +1,14 @@
 """Progress toward the review: the neurologist's page, the review decision, the GP letter, and
 the patient's own simpler page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from clinic import audit
+from clinic.form_tokens import ALREADY_SAVED, AlreadySaved
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, patient_required
 from diaries.metrics import rounded
@@ -14,7 +16,7 @@ from patients.access import own_patient, staff_patient
 from patients.chart import patient_header
 from patients.eligibility import assess_nice
 from patients.models import Eligibility
-from reviews.charts import headache_chart, severity_heatmap
+from reviews.charts import headache_chart, rolling_trend, severity_heatmap
 from reviews.forms import ReviewForm
 from reviews.models import Review
 from reviews.models.reviews import SUGGESTED_DECISION
@@ -41,7 +43,8 @@ def progress_context(patient, as_of) -> dict:
         **patient_header(patient),
         "progress": progress,
         "chart": headache_chart(progress),
-        "heatmap": severity_heatmap(patient.pk, as_of),
+        "trend": rolling_trend(progress),
+        "heatmap": severity_heatmap(patient.pk, as_of, progress.sessions),
         "windows": [(window, window.summary()) for window in progress.windows],
         "side_effects": side_effects_by_cycle(progress),
         "score_rows": score_rows(list(patient.reviews.select_related("reviewed_by"))),
@@ -63,7 +66,15 @@ def review_add(request, patient_id: int):
     form = ReviewForm(request.POST or None, instance=review)
     if request.method == "POST" and form.is_valid():
         try:
-            review = review_record(review=form.save(commit=False), reviewed_by=request.user)
+            review = review_record(
+                review=form.save(commit=False),
+                reviewed_by=request.user,
+                form_token=form.cleaned_data["form_token"],
+                today=timezone.localdate(),
+            )
+        except AlreadySaved:
+            messages.info(request, ALREADY_SAVED)
+            return redirect("progress:page", patient.pk)
         except ValidationError as error:
             add_model_errors(form, error)
         else:
@@ -71,7 +82,11 @@ def review_add(request, patient_id: int):
             return redirect("progress:page", patient.pk)
     context = progress_context(patient, timezone.localdate())
     audit.record_view(request, patient, "review form")
-    return render(request, "reviews/review_form.html", {**context, "form": form})
+    return render(
+        request,
+        "reviews/review_form.html",
+        {**context, "form": form, "re_review_after": settings.RE_REVIEW_AFTER_SESSIONS},
+    )
 
 
 @neurologist_required

@@ -1,14 +1,15 @@
 """Admin for the clinic calendar: where the clinic's hours, closures, clinics and leave are set."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from patients.audit_admin import AuditedAdmin, AuditedHistoryAdmin
 from scheduling.models import (
     Appointment,
     CalendarFeed,
     ClinicianClinic,
     ClinicianLeave,
     Closure,
+    CourseState,
     OpeningHours,
     Reminder,
 )
@@ -38,7 +39,7 @@ class ClinicianLeaveAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(AuditedHistoryAdmin):
     list_display = ["starts_at", "patient", "clinician", "kind", "status"]
     list_filter = ["status", "kind", "clinician"]
     date_hierarchy = "starts_at"
@@ -47,8 +48,27 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["patient"]
 
 
+@admin.register(CourseState)
+class CourseStateAdmin(AuditedHistoryAdmin):
+    """Read only: decisions (the review) and restarts (the chart) change it, with their rules."""
+
+    list_display = ["patient", "status", "since", "resume_on", "started_on", "changed_by"]
+    list_filter = ["status"]
+    list_select_related = ["patient", "changed_by"]
+    search_fields = ["patient__family_name", "patient__mrn"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(AuditedAdmin):
     list_display = ["appointment", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status"]
     list_select_related = ["appointment__patient"]

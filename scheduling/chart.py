@@ -1,14 +1,23 @@
-"""The chart's appointments section: the next injection's due date and the appointments."""
+"""The chart's appointments section: the course state, the next injection's due date (or why
+none is due), and the appointments."""
+
+from django.utils import timezone
 
 from clinic.roles import Role
 from clinic.sections import Section
 from patients.models import Patient
 from scheduling.agenda import patient_appointments
-from scheduling.due_dates import injection_due_on
+from scheduling.courses import course_of
 
 
 def appointments_sections(*, patient: Patient, role: Role) -> list[Section]:
-    context = {**patient_appointments(patient), "due_on": injection_due_on(patient)}
+    course = course_of(patient, timezone.localdate())
+    context = {
+        **patient_appointments(patient),
+        "course": course,
+        "due_on": course.next_injection_due,
+        "can_restart": role == Role.NEUROLOGIST and course.status in ("stopped", "paused"),
+    }
     return [
         Section(
             "Appointments",

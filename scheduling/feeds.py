@@ -53,6 +53,12 @@ def clinician_calendar(feed: CalendarFeed, host: str) -> bytes:
     return calendar.to_ical()
 
 
+def working_feeds():
+    """Feeds whose clinician can still log in: deactivating an account stops its feed at
+    once (the address then answers 404, like a revoked one)."""
+    return CalendarFeed.objects.select_related("clinician").filter(clinician__is_active=True)
+
+
 def feed_reset(clinician) -> CalendarFeed:
     """Give the clinician a new feed address; the old one stops working at once."""
     feed, created = CalendarFeed.objects.get_or_create(clinician=clinician)

@@ -89,3 +89,21 @@ class DayForm(forms.Form):
 
     def chosen_clinician(self):
         return self.cleaned_data.get("clinician") if self.is_valid() else None
+
+
+class RestartForm(forms.Form):
+    """Restart treatment after a stop or a pause: a new course with a new baseline."""
+
+    started_on = forms.DateField(
+        label="New baseline date",
+        required=False,  # `course_restart` says what is missing, with nothing saved
+        widget=DateInput(),
+        help_text="The new course starts this day: its baseline is the 28 days before its "
+        "first session, and only sessions from this day on count.",
+    )
+    reason = forms.CharField(label="Why treatment restarts", widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

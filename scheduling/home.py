@@ -1,16 +1,24 @@
 """Scheduling's sections of the home pages: the desk's worklists, the patient's appointments."""
 
+from django.utils import timezone
+
 from clinic.sections import Section
 from scheduling.agenda import upcoming_for_patient
+from scheduling.courses import course_of
 from scheduling.worklists import ROWS, front_desk_worklists
 
 WORKLIST = "scheduling/worklist_patients.html"
 
 
 def worklists(*, request, today) -> list[Section]:
-    lists = front_desk_worklists(today)
+    lists = front_desk_worklists(today, timezone.now())
     common = {"rows_per_list": ROWS, "today": today}
     return [
+        Section(
+            "Injections booked for a stopped or paused course",
+            "scheduling/partials/against_course.html",
+            {**common, "against_course": lists.against_course},
+        ),
         Section(
             "Overdue, nothing booked",
             WORKLIST,
@@ -52,6 +60,6 @@ def portal_appointments(*, patient, today) -> list[Section]:
         Section(
             "Your appointments",
             "scheduling/portal_appointments.html",
-            {"appointments": upcoming_for_patient(patient)},
+            {"appointments": upcoming_for_patient(patient), "course": course_of(patient, today)},
         )
     ]

@@ -26,6 +26,17 @@ urlpatterns = [
         views.appointment_undo,
         name="undo",
     ),
+    path("patients/<int:patient_id>/course/restart/", views.restart, name="restart"),
+    path(
+        "patients/<int:patient_id>/appointments/<int:appointment_id>/cancel-for-course/",
+        views.cancel_booking,
+        name="booking_cancel",
+    ),
+    path(
+        "patients/<int:patient_id>/appointments/<int:appointment_id>/keep-for-course/",
+        views.keep_booking,
+        name="booking_keep",
+    ),
     path("feed/", views.feed_settings, name="feed_settings"),
     path("feed/<str:token>.ics", views.clinician_feed, name="feed"),
 ]

@@ -12,16 +12,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import audit
+from clinic.dates import day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import Role, neurologist_required, role_required, staff_required
 from patients.access import patient_for_user, staff_patient
 from patients.chart import patient_header
 from scheduling.agenda import CLINICIANS_PER_PAGE, agenda, calendar_clinicians, live_appointments
 from scheduling.booking import appointment_book, appointment_set_status, appointment_undo_status
-from scheduling.due_dates import injection_due_on
-from scheduling.feeds import clinician_calendar, feed_reset, patient_calendar
-from scheduling.forms import BookingForm, CancelForm, DayForm
-from scheduling.models import Appointment, CalendarFeed
+from scheduling.courses import (
+    booking_keep,
+    bookings_against_course,
+    course_of,
+    course_restart,
+)
+from scheduling.feeds import clinician_calendar, feed_reset, patient_calendar, working_feeds
+from scheduling.forms import BookingForm, CancelForm, DayForm, RestartForm
+from scheduling.models import Appointment, CalendarFeed, CourseStatus
 from scheduling.slots import WINDOW_DAYS, next_injection_slots
 
 Status = Appointment.Status
@@ -48,13 +54,15 @@ def parse_day(text: str | None) -> date | None:
 def book_next(request, patient_id: int):
     """'Book the next one': free slots around the due date, best matches first."""
     patient = staff_patient(request, patient_id)
-    audit.record_view(request, patient, "book next injection")
     now = timezone.now()
+    course = course_of(patient, timezone.localdate(now))
+    audit.record_view(request, patient, "book next injection")
+    asked = parse_day(request.GET.get("from"))
     plan = next_injection_slots(
         patient,
-        due_on=injection_due_on(patient),
+        due_on=course.next_injection_due,
         now=now,
-        from_day=parse_day(request.GET.get("from")),
+        from_day=asked and day_in_calendar(request, asked, timezone.localdate(now)),
     )
     earlier = plan.first - timedelta(days=2 * WINDOW_DAYS + 1)
     return render(
@@ -62,6 +70,7 @@ def book_next(request, patient_id: int):
         "scheduling/book_next.html",
         {
             **patient_header(patient),
+            "course": course,
             "plan": plan,
             "later": plan.last + timedelta(days=1),
             "earlier": earlier if plan.first > timezone.localdate(now) else None,
@@ -87,7 +96,8 @@ def book(request, patient_id: int):
     """Book an appointment: one click from a slot, or the full form."""
     patient = staff_patient(request, patient_id)
     audit.record_view(request, patient, "booking form")
-    due_on = injection_due_on(patient)
+    course = course_of(patient, timezone.localdate())
+    due_on = course.next_injection_due
     form = BookingForm(request.POST or None, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,7 +116,7 @@ def book(request, patient_id: int):
     return render(
         request,
         "scheduling/appointment_form.html",
-        {**patient_header(patient), "form": form, "due_on": due_on},
+        {**patient_header(patient), "form": form, "due_on": due_on, "course": course},
     )
 
 
@@ -186,6 +196,87 @@ def appointment_undo(request, patient_id: int, appointment_id: int):
     return redirect("schedule:appointment", patient.pk, appointment.pk)
 
 
+@neurologist_required
+def restart(request, patient_id: int):
+    """Restart treatment after a stop or a pause, with a new baseline date and a reason."""
+    patient = staff_patient(request, patient_id)
+    form = RestartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course_restart(
+                patient=patient,
+                started_on=form.cleaned_data["started_on"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, "Treatment restarted: a new course begins.")
+            return redirect(reverse("patients:chart", args=[patient.pk]) + "#appointments")
+    audit.record_view(request, patient, "restart treatment")
+    return render(
+        request,
+        "scheduling/course_restart.html",
+        {
+            **patient_header(patient),
+            "form": form,
+            "course": course_of(patient, timezone.localdate()),
+        },
+    )
+
+
+def _against_course(request, patient_id: int, appointment_id: int):
+    """The patient, their appointment (404 for anyone else's), and whether it is still a
+    future injection booking of their stopped or paused course."""
+    patient, appointment = patient_appointment(request, patient_id, appointment_id)
+    now = timezone.now()
+    against = bookings_against_course(timezone.localdate(now), now).filter(pk=appointment.pk)
+    return patient, appointment, now, against.exists()
+
+
+NOTHING_TO_DECIDE = "That booking no longer waits for a decision: nothing was changed."
+
+
+@staff_required
+@require_POST
+def cancel_booking(request, patient_id: int, appointment_id: int):
+    """Cancel a booking that the course no longer needs, saying why (the course state)."""
+    patient, appointment, now, against = _against_course(request, patient_id, appointment_id)
+    if not against:
+        messages.info(request, NOTHING_TO_DECIDE)
+        return redirect("home")
+    state = patient.course_state
+    reason = (
+        f"Treatment stopped on {state.since:%-d %b %Y}"
+        if state.status == CourseStatus.STOPPED
+        else f"Treatment paused until {state.resume_on:%-d %b %Y}"
+    )
+    try:
+        appointment_set_status(
+            appointment, status=Status.CANCELLED, by=request.user, reason=reason, now=now
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Cancelled the injection booking of {patient}: {reason}.")
+    return redirect("home")
+
+
+@staff_required
+@require_POST
+def keep_booking(request, patient_id: int, appointment_id: int):
+    """Keep a booking although the course is stopped or paused (recorded: who, when)."""
+    patient, appointment, now, against = _against_course(request, patient_id, appointment_id)
+    if not against:
+        messages.info(request, NOTHING_TO_DECIDE)
+        return redirect("home")
+    booking_keep(appointment, by=request.user, now=now)
+    messages.success(request, f"Kept the injection booking of {patient}.")
+    return redirect("home")
+
+
 def clinicians_shown(request, first: date, last: date, clinician) -> tuple[list, Page | None]:
     """The chosen clinician, or the requested page of those with clinics or bookings."""
     if clinician:
@@ -207,7 +298,7 @@ def _calendar(request, template: str, first_of, days: int):
     now = timezone.now()
     today = timezone.localdate(now)
     form = DayForm(request.GET or None)
-    day = form.day(today)
+    day = day_in_calendar(request, form.day(today), today)
     first = first_of(day)
     last = first + timedelta(days=days - 1)
     clinician = form.chosen_clinician()
@@ -250,7 +341,7 @@ def calendar_week(request):
 def day_list(request):
     """The printable list of the day's appointments, by clinician and time."""
     form = DayForm(request.GET or None)
-    day = form.day(timezone.localdate())
+    day = day_in_calendar(request, form.day(timezone.localdate()), timezone.localdate())
     appointments = (
         live_appointments(day, day, form.chosen_clinician())
         .for_display()
@@ -301,5 +392,5 @@ def feed_settings(request):
 
 def clinician_feed(request, token: str):
     """The private feed itself: the secret token is the only key, so no login."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("clinician"), token=token)
+    feed = get_object_or_404(working_feeds(), token=token)
     return ics_response(clinician_calendar(feed, request.get_host()), "clinics.ics")

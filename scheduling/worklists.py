@@ -4,12 +4,14 @@ The reviews due are the review app's list (`reviews.home`), on the same page.
 """
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.utils import timezone
 
 from patients.models import Patient
 from scheduling.calendar import local_datetime
+from scheduling.courses import bookings_against_course, paused_or_stopped
 from scheduling.models import Appointment, Reminder
 
 DUE_SOON_DAYS = 14
@@ -26,6 +28,7 @@ class Worklists:
     overdue: list
     not_rebooked: list
     failed_reminders: list
+    against_course: list
     rows: int = ROWS
 
 
@@ -37,7 +40,9 @@ def booked_ahead(field: str, today: date) -> Q:
 
 
 def patients_with_due_dates(today: date):
-    """Active patients who have had an injection, with `due_on` and whether one is booked.
+    """Active patients who have had an injection, with `due_on` and whether one is booked;
+    not those whose course is stopped, or paused until after `today` (a pause that has ended
+    brings the patient back).
 
     Due dates come from the course summaries (`scheduling.due_dates`), so each list is a range
     scan of an index on the due date, whatever the number of patients.
@@ -45,6 +50,7 @@ def patients_with_due_dates(today: date):
     booked = booked_ahead("course__booked_injection_at", today)
     return (
         Patient.objects.filter(course__active=True, course__last_injection_on__isnull=False)
+        .exclude(paused_or_stopped(today))
         .annotate(
             last_injection_on=F("course__last_injection_on"),
             due_on=F("course__injection_due_on"),
@@ -72,7 +78,8 @@ def missed_not_rebooked(today: date):
     )
 
 
-def front_desk_worklists(today: date) -> Worklists:
+def front_desk_worklists(today: date, now: datetime | None = None) -> Worklists:
+    """Every list as of `today`; bookings against the course from `now` (default: the clock)."""
     patients = patients_with_due_dates(today)
     unbooked = patients.filter(injection_booked=False)
     return Worklists(
@@ -86,4 +93,5 @@ def front_desk_worklists(today: date) -> Worklists:
             .select_related("appointment__patient")
             .order_by("appointment__starts_at")[:ROWS]
         ),
+        against_course=list(bookings_against_course(today, now or timezone.now())[:ROWS]),
     )

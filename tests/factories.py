@@ -166,3 +166,13 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=20))
     booked_by = factory.SelfAttribute("clinician")
     status_changed_by = factory.SelfAttribute("clinician")
+
+
+class DiaryImportFactory(factory.django.DjangoModelFactory):
+    """A big diary CSV import waiting for the job runner (diaries/imports.py)."""
+
+    class Meta:
+        model = "diaries.DiaryImport"
+
+    patient = factory.SubFactory(PatientFactory)
+    rows = 300

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from patients.audit_admin import AuditedHistoryAdmin
 from treatments.models import (
     AdverseEvent,
     CostSettings,
@@ -64,7 +65,7 @@ class SessionAmendmentInline(admin.TabularInline):
 
 
 @admin.register(InjectionSession)
-class InjectionSessionAdmin(SimpleHistoryAdmin):
+class InjectionSessionAdmin(AuditedHistoryAdmin):
     """Read-only here: sessions are recorded, signed and amended from the chart."""
 
     list_display = ["patient", "number", "performed_on", "units_given", "lot_number", "signed_at"]
@@ -84,7 +85,7 @@ class InjectionSessionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(SimpleHistoryAdmin):
+class AdverseEventAdmin(AuditedHistoryAdmin):
     list_display = ["__str__", "session", "onset_on", "severity", "serious", "acknowledged_at"]
     list_filter = ["serious", "kind", "severity"]
     list_select_related = ["session__patient"]

@@ -9,22 +9,24 @@ from treatments.models import AdverseEvent, InjectionSession
 
 
 def sessions_context(patient: Patient, role: Role) -> dict:
-    """The patient's sessions newest first, and their side effects awaiting acknowledgement."""
+    """The patient's sessions newest first, and their serious side effects: those awaiting
+    acknowledgement, and those acknowledged (with what was done)."""
     sessions = list(
         InjectionSession.objects.for_chart()
         .filter(patient=patient)
-        .prefetch_related(Prefetch("adverse_events", queryset=AdverseEvent.objects.all()))
+        .prefetch_related(
+            Prefetch(
+                "adverse_events", queryset=AdverseEvent.objects.select_related("acknowledged_by")
+            )
+        )
         .order_by("-performed_on")
     )
-    alerts = [
-        event
-        for session in sessions
-        for event in session.adverse_events.all()
-        if event.needs_acknowledgement
-    ]
+    serious = [event for session in sessions for event in session.adverse_events.all()]
+    serious = [event for event in serious if event.serious]
     return {
         "sessions": sessions,
-        "serious_alerts": alerts,
+        "serious_alerts": [event for event in serious if event.needs_acknowledgement],
+        "acknowledged": [event for event in serious if not event.needs_acknowledgement],
         "clinical": role == Role.NEUROLOGIST,
     }
 

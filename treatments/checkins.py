@@ -7,12 +7,14 @@ serious kinds, so they wait on every neurologist's home page until acknowledged.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from patients.models import Patient
 from treatments.models import AdverseEvent, InjectionSession, SideEffectCheckIn
 from treatments.side_effects import adverse_event_add
 
+ALREADY_ANSWERED = "Thank you: you already answered this check-in."
 CHECK_IN_FROM_DAYS = 14
 CHECK_IN_UNTIL_DAYS = 28
 
@@ -58,7 +60,7 @@ def check_in_closed(*, session: InjectionSession, today: date) -> str | None:
     """Why the check-in after `session` cannot be answered `today`; None while it is open."""
     opens, closes = check_in_window(session)
     if SideEffectCheckIn.objects.filter(session=session).exists():
-        return "Thank you: you already answered this check-in."
+        return ALREADY_ANSWERED
     if not opens <= today <= closes:
         return f"This check-in is open from {opens:%-d %B} to {closes:%-d %B %Y}."
     return None
@@ -80,7 +82,11 @@ def check_in_answer(
     check_in._history_user = by
     with transaction.atomic():
         check_in.full_clean()
-        check_in.save()
+        try:
+            with transaction.atomic():
+                check_in.save()
+        except IntegrityError as error:  # the same check-in sent twice at the same moment
+            raise ValidationError(ALREADY_ANSWERED) from error
         return [
             adverse_event_add(
                 event=AdverseEvent(

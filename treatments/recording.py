@@ -6,6 +6,7 @@ and its sites in one transaction.
 """
 
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 from uuid import UUID
 
@@ -16,7 +17,14 @@ from simple_history.utils import bulk_create_with_history
 
 from clinic import audit
 from patients.models import Patient
-from treatments.models import InjectedSite, InjectionSession, Protocol, SessionAmendment
+from treatments import pre_injection
+from treatments.models import (
+    InjectedSite,
+    InjectionSession,
+    PreInjectionCheck,
+    Protocol,
+    SessionAmendment,
+)
 from treatments.models.protocols import UNIT_STEP, format_units
 
 
@@ -151,12 +159,14 @@ def _save_sites(session: InjectionSession, rows: list[InjectedSite], user) -> No
 def session_record(
     *,
     session: InjectionSession,
+    check: PreInjectionCheck,
     sites: list[SiteEntry],
     additions: list[AdditionEntry],
     recorded_by,
     form_token: UUID | None = None,
 ) -> InjectionSession:
-    """Validate and save a new session (unsigned) with its sites, numbered in the course.
+    """Validate and save a new session (unsigned) with its sites, numbered in the course, and
+    the checklist answered before it (`treatments.pre_injection`).
 
     Raises ValidationError with every refusal, or AlreadySaved for a repeated form.
     """
@@ -173,15 +183,33 @@ def session_record(
             session.recorded_by = recorded_by
             session.form_token = form_token
             _apply_totals(session, rows)
-            session.full_clean()
+            _validate_new(session, check)
             session.save()
             _save_sites(session, rows, recorded_by)
+            check.session = session
+            check.checked_by = recorded_by
+            check._history_user = recorded_by
+            check.save()
     except IntegrityError:
         repeat = InjectionSession.objects.filter(form_token=form_token).first()
         if form_token and repeat:
             raise AlreadySaved(repeat) from None
         raise
     return session
+
+
+def _validate_new(session: InjectionSession, check: PreInjectionCheck) -> None:
+    """Every refusal of the session's rules and of its checklist, together."""
+    errors = {}
+    if session.performed_on:
+        context = pre_injection.before_injection(session.patient, session.performed_on)
+        errors = pre_injection.check_errors(check, context)
+    try:
+        session.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_in_order(session: InjectionSession) -> None:
@@ -197,6 +225,8 @@ def _check_in_order(session: InjectionSession) -> None:
 
 # Fields a correction may change, with the labels the amendment log shows.
 CORRECTABLE_FIELDS = [
+    "performed_on",
+    "injection_time",
     "injector",
     "product",
     "vial_size",
@@ -257,6 +287,11 @@ def _changes(original, session, old_sites, new_sites) -> dict[str, list[str]]:
                 _shown(original, field, old),
                 _shown(session, field, new),
             ]
+    if original.units_discarded != session.units_discarded:
+        changes["Units discarded"] = [
+            f"{format_units(original.units_discarded)} U",
+            f"{format_units(session.units_discarded)} U",
+        ]
     old_units, new_units = _site_units(old_sites), _site_units(new_sites)
     for label in sorted(old_units.keys() | new_units.keys()):
         if old_units.get(label) != new_units.get(label):
@@ -265,12 +300,16 @@ def _changes(original, session, old_sites, new_sites) -> dict[str, list[str]]:
 
 
 def _shown(session, field, value) -> str:
+    if value is None:
+        return "not recorded"
     if field.is_relation:
         return str(getattr(session, field.name))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if hasattr(value, "astimezone"):
         return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
     if hasattr(value, "strftime"):
         return f"{value:%d %b %Y}"
     return str(value)

@@ -4,27 +4,37 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from clinic import audit
+from clinic import audit, form_tokens
 from clinic.forms import add_model_errors
 from clinic.roles import neurologist_required, staff_required
 from patients.access import staff_patient
 from patients.chart import patient_header
-from treatments import side_effects
+from treatments import pre_injection, side_effects
 from treatments.courses import next_due_on
 from treatments.forms import (
+    AcknowledgementForm,
     AdditionFormSet,
     AdverseEventForm,
     AmendmentReasonForm,
+    PreInjectionCheckForm,
     ProtocolChoiceForm,
     SessionForm,
     SiteFormSet,
     addition_entries,
     site_entries,
 )
-from treatments.models import AdverseEvent, CostSettings, InjectionSession, Protocol
+from treatments.models import (
+    AdverseEvent,
+    CostSettings,
+    InjectionSession,
+    PreInjectionCheck,
+    Protocol,
+)
 from treatments.pricing import session_cost, yearly_quote
 from treatments.recording import (
     AlreadySaved,
@@ -74,18 +84,29 @@ def session_edit(request, patient_id: int, session_id: int):
 
 @dataclass(frozen=True)
 class SessionForms:
-    """The forms of the session page: header, protocol sites, follow-the-pain sites, and the
-    reason for an amendment (signed sessions only)."""
+    """The forms of the session page: header, protocol sites, follow-the-pain sites, the
+    checklist before the injection (new sessions only) and the reason for an amendment
+    (signed sessions only)."""
 
     session: SessionForm
     sites: SiteFormSet
     additions: AdditionFormSet
+    check: PreInjectionCheckForm | None
     reason: AmendmentReasonForm | None
 
     def is_valid(self) -> bool:
         """Validate every form (so each shows its errors), not just up to the first invalid."""
-        forms = [self.session, self.sites, self.additions, self.reason]
+        forms = [self.session, self.sites, self.additions, self.check, self.reason]
         return all([form.is_valid() for form in forms if form is not None])
+
+    def add_errors(self, error: ValidationError) -> None:
+        """Show a refusal on the checklist field it names, or on the session form."""
+        if self.check is None or not hasattr(error, "error_dict"):
+            add_model_errors(self.session, error)
+            return
+        for field, refusals in error.message_dict.items():
+            form = self.check if field in self.check.fields else self.session
+            add_model_errors(form, ValidationError({field: refusals}))
 
 
 def session_form_page(request, patient, session: InjectionSession):
@@ -102,7 +123,7 @@ def session_form_page(request, patient, session: InjectionSession):
         except AlreadySaved as repeat:
             return _already_saved_redirect(request, patient, repeat.session)
         except ValidationError as error:
-            add_model_errors(forms.session, error)
+            forms.add_errors(error)
         else:
             return redirect("treatments:session_detail", patient.pk, saved.pk)
     audit.record_view(request, patient, "session form")
@@ -123,8 +144,19 @@ def _session_forms(data, patient, session: InjectionSession, header: dict) -> Se
         additions=AdditionFormSet(
             data, prefix="extra", initial=additions_initial, form_kwargs={"groups": groups}
         ),
+        check=None if session.pk else _check_form(data, patient, session),
         reason=AmendmentReasonForm(data) if session.is_signed else None,
     )
+
+
+def _check_form(data, patient, session: InjectionSession) -> PreInjectionCheckForm:
+    """The checklist for the date the form gives (or the default date)."""
+    try:
+        day = parse_date(data.get("performed_on", "")) if data else None
+    except ValueError:
+        day = None
+    context = pre_injection.before_injection(patient, day or session.performed_on)
+    return PreInjectionCheckForm(data, context=context, prefix="check")
 
 
 def _already_saved_redirect(request, patient, session: InjectionSession):
@@ -145,6 +177,7 @@ def _session_form_context(header: dict, session: InjectionSession, forms: Sessio
         "site_rows": site_rows,
         "sites": forms.sites,
         "additions": forms.additions,
+        "check_form": forms.check,
         "reason_form": forms.reason,
     }
 
@@ -193,6 +226,7 @@ def _save(request, forms: SessionForms) -> InjectionSession:
     if not session.pk:
         session_record(
             session=session,
+            check=forms.check.answers(),
             recorded_by=request.user,
             form_token=forms.session.cleaned_data.get("form_token"),
             **entries,
@@ -225,6 +259,9 @@ def session_detail(request, patient_id: int, session_id: int):
             "panels": site_map(sites),
             "cost": session_cost(session, CostSettings.current()),
             "next_due": next_due_on(session.performed_on),
+            "check": PreInjectionCheck.objects.filter(session=session)
+            .select_related("checked_by")
+            .first(),
         },
     )
 
@@ -262,7 +299,14 @@ def adverse_event_add(request, patient_id: int, session_id: int):
     form = AdverseEventForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            event = side_effects.adverse_event_add(event=form.save(commit=False), by=request.user)
+            event = side_effects.adverse_event_add(
+                event=form.save(commit=False),
+                by=request.user,
+                form_token=form.cleaned_data["form_token"],
+            )
+        except form_tokens.AlreadySaved:
+            messages.info(request, form_tokens.ALREADY_SAVED)
+            return redirect("patients:chart", patient.pk)
         except ValidationError as error:
             add_model_errors(form, error)
         else:
@@ -286,19 +330,48 @@ def _say_recorded(request, event: AdverseEvent) -> None:
 
 
 @neurologist_required
-@require_POST
 def adverse_event_acknowledge(request, patient_id: int, event_id: int):
+    """Acknowledge a serious side effect with what was done (the chart and the home post the
+    note from their own forms; a missing note comes back to this page)."""
     patient = staff_patient(request, patient_id)
-    event = get_object_or_404(AdverseEvent, session__patient=patient, pk=event_id)
-    try:
-        side_effects.adverse_event_acknowledge(event=event, by=request.user, now=timezone.now())
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{event} acknowledged.")
-    if request.POST.get("next") == "home":
-        return redirect("neurologist_home")
-    return redirect("patients:chart", patient.pk)
+    event = get_object_or_404(
+        AdverseEvent.objects.select_related("session", "acknowledged_by"),
+        session__patient=patient,
+        pk=event_id,
+    )
+    form = AcknowledgementForm(request.POST if request.method == "POST" else None)
+    back = _acknowledge_next(request, patient)
+    if form.is_bound and form.is_valid():
+        try:
+            side_effects.adverse_event_acknowledge(
+                event=event, by=request.user, note=form.cleaned_data["note"], now=timezone.now()
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{event} acknowledged.")
+        return redirect(back)
+    audit.record_view(request, patient, "side effect acknowledgement")
+    return render(
+        request,
+        "treatments/acknowledge.html",
+        {
+            **patient_header(patient),
+            "event": event,
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
+    )
+
+
+def _acknowledge_next(request, patient) -> str:
+    """Where to go after acknowledging: the home, the session form, or the chart."""
+    where = request.POST.get("next") or request.GET.get("next")
+    if where == "home":
+        return reverse("neurologist_home")
+    if where == "session":
+        return reverse("treatments:session_new", args=[patient.pk])
+    return reverse("patients:chart", args=[patient.pk]) + "#sessions"
 
 
 @staff_required

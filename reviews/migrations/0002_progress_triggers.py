@@ -2,6 +2,14 @@ from django.db import migrations
 
 from reviews import triggers
 
+# The progress rules' inputs when this was made (0004 adds the course state).
+FIRST_SOURCES = [
+    "treatments_injectionsession",
+    "patients_eligibility",
+    "diaries_diaryday",
+    "diaries_diarydose",
+]
+
 
 class Migration(migrations.Migration):
 
@@ -12,7 +20,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(triggers.progress_install_sql(), triggers.progress_uninstall_sql()),
+        migrations.RunSQL(
+            triggers.progress_install_sql(FIRST_SOURCES),
+            triggers.progress_uninstall_sql(FIRST_SOURCES),
+        ),
         # Every summary is computed again as of the day (refresh_summaries, or the next write).
         migrations.RunSQL("DELETE FROM reviews_progresssummary;", migrations.RunSQL.noop),
     ]

@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(condition=models.Q(('pending', True)), fields=['patient'], name='review_pending_idx')],
             },
         ),
-        migrations.RunSQL(triggers.pending_install_sql(), triggers.pending_uninstall_sql()),
-        migrations.RunSQL(triggers.RECOMPUTE_PENDING, migrations.RunSQL.noop),
+        # The rule's SQL now reads columns made later: 0004 installs it (a database migrated
+        # before then keeps this migration's version until 0004 replaces it).
+        migrations.RunSQL(migrations.RunSQL.noop, triggers.pending_uninstall_sql()),
     ]

@@ -13,6 +13,7 @@ from patients.models import Patient
 class Verdict(models.TextChoices):
     """The verdict the rules suggest (DOMAIN.md §4); the values are the export's."""
 
+    NOT_ASSESSED = "not-assessed", "Not assessed (not chronic migraine)"
     AWAITING_BASELINE = "awaiting-baseline", "Awaiting baseline"
     AWAITING_CYCLE_2 = "awaiting-cycle-2", "Awaiting cycle 2"
     INSUFFICIENT_DATA = "insufficient-data", "Insufficient data"
@@ -24,6 +25,7 @@ class Verdict(models.TextChoices):
 
 # Bootstrap badge class for each verdict, wherever a verdict is shown.
 VERDICT_BADGE = {
+    Verdict.NOT_ASSESSED: "text-bg-light border",
     Verdict.AWAITING_BASELINE: "text-bg-secondary",
     Verdict.AWAITING_CYCLE_2: "text-bg-secondary",
     Verdict.INSUFFICIENT_DATA: "text-bg-warning",
@@ -64,6 +66,9 @@ SUGGESTED_DECISION = {
     Verdict.RESPONDER_50: Decision.CONTINUE,
     Verdict.RESPONDING: Decision.CONTINUE,
 }
+
+# Decisions that end or interrupt the course need a reason whatever the rules suggest.
+REASON_ALWAYS = {Decision.STOP, Decision.PAUSE}
 
 MIDAS_MAX = 270  # 3 questions about days in 3 months
 HIT6_MIN, HIT6_MAX = 36, 78
@@ -107,7 +112,12 @@ class Review(models.Model):
     )
     decision = models.CharField(max_length=10, choices=Decision)
     reason = models.TextField(
-        blank=True, help_text="Required when the decision differs from the suggested verdict."
+        blank=True,
+        help_text="Required for a stop or a pause, and when the decision differs from the "
+        "suggested verdict.",
+    )
+    resume_on = models.DateField(
+        "resume treatment on", null=True, blank=True, help_text="For a pause: when it ends."
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -151,6 +161,10 @@ class Review(models.Model):
         errors = {}
         if self.reviewed_on and self.reviewed_on > timezone.localdate():
             errors["reviewed_on"] = "A review cannot be dated in the future."
+        if self.decision == Decision.PAUSE and not self.resume_on:
+            errors["resume_on"] = "Give the date treatment resumes after the pause."
+        if self.decision != Decision.PAUSE and self.resume_on:
+            errors["resume_on"] = "Only a pause has a resume date."
         if self.suggested_verdict and not self.agrees_with_verdict and not self.reason.strip():
             verdict = Verdict(self.suggested_verdict).label.lower()
             errors["reason"] = (
@@ -159,5 +173,7 @@ class Review(models.Model):
                 if self.decision
                 else "Choose a decision."
             )
+        elif self.suggested_verdict and self.decision in REASON_ALWAYS and not self.reason.strip():
+            errors["reason"] = f"Record why you decide “{Decision(self.decision).label.lower()}”."
         if errors:
             raise ValidationError(errors)

@@ -1,4 +1,4 @@
-"""The review queue's summaries: whether a review is pending, and each queued patient's progress.
+"""The review queue's summaries: since when a review is due, and each watched patient's progress.
 
 Nothing here is clinical data: rows are recomputed from sessions, the diary and eligibility
 (`reviews/summaries.py`); PostgreSQL triggers (`reviews/triggers.py`) delete a patient's row
@@ -28,6 +28,9 @@ class ProgressSummary(VerdictDisplay, models.Model):
     latest_rate = models.DecimalField(max_digits=5, decimal_places=1, null=True)
     reduction = models.DecimalField(max_digits=7, decimal_places=1, null=True)
     coverage = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    # The day the latest complete cycle completed: a verdict that turns after a "continue"
+    # makes the review due from this day (`reviews.due`).
+    cycle_complete_on = models.DateField(null=True)
 
     class Meta:
         verbose_name_plural = "progress summaries"
@@ -37,10 +40,11 @@ class ProgressSummary(VerdictDisplay, models.Model):
 
 
 class ReviewSummary(models.Model):
-    """Each patient's latest review, and whether a review is pending (`reviews.due`).
+    """Each patient's latest decision in the current course, and since when a review is due.
 
-    Kept true by triggers (`reviews/triggers.py`) on reviews and on the course summary, so the
-    queue and the desk's list read a partial index of pending patients.
+    Kept true by triggers (`reviews/triggers.py`): the review-due rule of `reviews.due` in SQL.
+    `due_since` is a day (None: not due on any day yet); the review is due once it is today or
+    earlier, so the queue and the desk's list read a partial index of patients with a day.
     """
 
     patient = models.OneToOneField(
@@ -48,14 +52,17 @@ class ReviewSummary(models.Model):
     )
     latest_decision = models.CharField(max_length=10, choices=Decision, blank=True)  # "": none
     latest_reviewed_on = models.DateField(null=True)
-    pending = models.BooleanField(default=False)
+    due_since = models.DateField(null=True)
+    due_kind = models.CharField(max_length=24, blank=True)  # `reviews.due.DueKind`
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["patient"], name="review_pending_idx", condition=models.Q(pending=True)
+                fields=["due_since"],
+                name="review_due_since_idx",
+                condition=models.Q(due_since__isnull=False),
             )
         ]
 
     def __str__(self):
-        return f"Reviews of patient {self.patient_id}: pending {self.pending}"
+        return f"Reviews of patient {self.patient_id}: due since {self.due_since}"

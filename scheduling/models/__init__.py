@@ -1,4 +1,4 @@
-"""Scheduling models: the clinic calendar, appointments, reminders, feeds, course summaries."""
+"""Scheduling models: the calendar, appointments, reminders, feeds, course states, summaries."""
 
 from scheduling.models.calendar import (
     Appointment,
@@ -10,6 +10,7 @@ from scheduling.models.calendar import (
     Reminder,
     Weekday,
 )
+from scheduling.models.courses import CourseState, CourseStatus
 from scheduling.models.summaries import CourseSummary
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "ClinicianClinic",
     "ClinicianLeave",
     "Closure",
+    "CourseState",
+    "CourseStatus",
     "CourseSummary",
     "OpeningHours",
     "Reminder",

@@ -204,6 +204,19 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The desk chose to keep this injection booking although the course is stopped or paused
+    # (`scheduling.courses.booking_keep`): who and when. A later change of course asks again.
+    kept_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    kept_at = models.DateTimeField(
+        "kept despite the course at", null=True, blank=True, editable=False
+    )
 
     history = HistoricalRecords()
     objects = AppointmentQuerySet.as_manager()

@@ -9,6 +9,7 @@ from tests.factories import (
     AppointmentFactory,
     ClinicalFlagFactory,
     DiaryDayFactory,
+    DiaryImportFactory,
     InjectionSessionFactory,
     PatientMedicineFactory,
     PriorPreventiveFactory,
@@ -32,6 +33,7 @@ def world(neurologist, front_desk, patient, other_patient):
         "event": AdverseEventFactory(session=session, serious=True).pk,
         "day": DiaryDayFactory(patient=patient, day=timezone.localdate()).pk,
         "medicine": PatientMedicineFactory(patient=patient).pk,
+        "diary_import": DiaryImportFactory(patient=patient).pk,
         "review": ReviewFactory(patient=patient, reviewed_by=neurologist).pk,
         "appointment": AppointmentFactory(patient=patient, clinician=neurologist).pk,
     }

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.idle_sessions import LAST_ACTIVITY_KEY
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.jobs import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -43,24 +44,62 @@ def code_for(device, later_steps: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
+ADDRESS_A, ADDRESS_B = "198.51.100.7", "203.0.113.8"
+
+
 class TestLockout:
-    def test_an_account_is_locked_after_five_failures_from_any_address(self, client, neurologist):
-        for attempt in range(5):
-            log_in(client, "neuro", "wrong password", address=f"198.51.100.{attempt}")
-        response = log_in(client, "neuro", address="203.0.113.50")  # right password, new address
+    """Locks are on the pair (username, address); a username or an address alone only slows."""
+
+    def test_five_failures_lock_the_account_from_that_address(self, client, neurologist):
+        for _ in range(5):
+            log_in(client, "neuro", "wrong password", address=ADDRESS_A)
+        response = log_in(client, "neuro", address=ADDRESS_A)  # the right password, too late
         assert response.status_code == 429
         assert "Too many failed logins" in response.content.decode()
         text = " ".join(response.content.decode().split())
         assert "Try again in 1 hour, or ask the clinic administrator" in text
         assert "_auth_user_id" not in client.session
 
-    def test_an_address_is_locked_after_five_failures_whatever_the_username(
+    def test_failures_from_one_address_only_slow_the_account_down_elsewhere(
+        self, client, neurologist, clock
+    ):
+        for _ in range(5):
+            log_in(client, "neuro", "wrong password", address=ADDRESS_A)
+        slowed = log_in(client, "neuro", address=ADDRESS_B)
+        assert slowed.status_code == 200 and "_auth_user_id" not in client.session
+        assert "wait 1 second, then try again" in slowed.content.decode()
+        clock.shift(2)
+        assert log_in(client, "neuro", address=ADDRESS_B).status_code == 302  # not locked
+
+    def test_the_wait_grows_with_failures_from_many_addresses_up_to_a_minute(
+        self, client, neurologist, clock
+    ):
+        for attempt in range(12):  # a stranger spreading guesses over many addresses, waiting
+            log_in(client, "neuro", "wrong", address=f"192.0.2.{attempt}")  # as told to
+            clock.shift(60)
+        assert AccessAttempt.objects.filter(username="neuro").count() == 12
+        log_in(client, "neuro", "wrong", address="192.0.2.99")  # 13 failures: 2⁸ s, capped
+        response = log_in(client, "neuro", address=ADDRESS_B)
+        assert "wait 1 minute, then try again" in response.content.decode()
+        clock.shift(30)
+        assert "_auth_user_id" not in client.session
+        assert "wait 30 seconds" in log_in(client, "neuro", address=ADDRESS_B).content.decode()
+        clock.shift(31)
+        assert log_in(client, "neuro", address=ADDRESS_B).status_code == 302
+
+    def test_made_up_names_from_one_address_do_not_block_others_behind_it(
         self, client, neurologist
     ):
-        for attempt in range(5):
-            log_in(client, f"guess{attempt}", "wrong", address="198.51.100.7")
-        assert log_in(client, "neuro", address="198.51.100.7").status_code == 429
-        assert log_in(client, "neuro", address="203.0.113.8").status_code == 302  # elsewhere: in
+        for attempt in range(5):  # the clinic is behind one NAT address
+            log_in(client, f"guess{attempt}", "wrong", address=ADDRESS_A)
+        assert log_in(client, "neuro", address=ADDRESS_A).status_code == 302
+
+    def test_an_address_guessing_many_names_is_slowed_down(self, client, neurologist, clock):
+        for attempt in range(20):
+            log_in(client, f"guess{attempt}", "wrong", address=ADDRESS_A)
+        response = log_in(client, "neuro", address=ADDRESS_A)
+        assert "wait 1 second, then try again" in response.content.decode()
+        assert log_in(client, "neuro", address=ADDRESS_B).status_code == 302
 
     def test_fewer_failures_say_only_that_the_password_did_not_match(self, client, neurologist):
         for _ in range(3):
@@ -78,6 +117,20 @@ class TestLockout:
         client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
         client.logout()
         assert log_in(client, "neuro").status_code == 302
+
+    def test_an_administrator_unlocks_a_user_from_the_users_list(self, client, neurologist):
+        for address in (ADDRESS_A, ADDRESS_B):
+            for _ in range(5):
+                log_in(client, "neuro", "wrong", address=address)
+        client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+        response = client.post(
+            reverse("admin:clinic_user_changelist"),
+            {"action": "unlock_logins", "_selected_action": [neurologist.pk]},
+            follow=True,
+        )
+        assert "Logging in unlocked for 1 user" in response.content.decode()
+        client.logout()
+        assert log_in(client, "neuro", address=ADDRESS_A).status_code == 302
 
 
 class TestIdleSessions:
@@ -181,7 +234,9 @@ class TestTwoFactor:
 
 class TestPasswordReset:
     def ask_for_a_reset(self, client, email):
-        return client.post(reverse("password_reset"), {"email": email}, follow=True)
+        response = client.post(reverse("password_reset"), {"email": email}, follow=True)
+        run_queued_jobs()  # the email is sent by a job (tests/clinic/test_password_reset.py)
+        return response
 
     def test_the_answer_is_the_same_whether_or_not_an_account_exists(self, client, neurologist):
         known = self.ask_for_a_reset(client, "neuro@example.org")
@@ -203,3 +258,15 @@ class TestPasswordReset:
         )
         assert done.status_code == 302
         assert log_in(client, "neuro", "violet-kettle-42").status_code == 302
+
+    def test_a_completed_password_reset_unlocks_the_account(self, client, neurologist):
+        for _ in range(5):
+            log_in(client, "neuro", "wrong", address=ADDRESS_A)
+        assert log_in(client, "neuro", address=ADDRESS_A).status_code == 429
+        self.ask_for_a_reset(client, "neuro@example.org")
+        link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
+        set_url = client.get(link, follow=True).redirect_chain[-1][0]
+        client.post(
+            set_url, {"new_password1": "violet-kettle-42", "new_password2": "violet-kettle-42"}
+        )
+        assert log_in(client, "neuro", "violet-kettle-42", address=ADDRESS_A).status_code == 302

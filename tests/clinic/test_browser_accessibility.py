@@ -140,3 +140,21 @@ def test_an_appointment_shows_only_the_changes_its_status_allows(
                 page.get_by_role("button", name=Appointment.Status(status).label)
             ).to_be_visible()
     check(page, axe_source, screenshot, "appointment")
+
+
+def test_the_progress_charts_and_the_clinic_audit(
+    page, screenshot, axe_source, neurologist, clinic
+):
+    log_in(page, neurologist.username)
+    page.goto(f"/patients/{clinic.pk}/progress/")
+    expect(page.get_by_test_id("trend-chart-wide")).to_be_visible()
+    check(page, axe_source, screenshot, "progress")
+    page.goto("/")
+    page.get_by_role("link", name="Open the clinic audit").focus()
+    page.keyboard.press("Enter")  # to the audit, by keyboard
+    expect(page.get_by_test_id("audit-figures")).to_be_visible()
+    check(page, axe_source, screenshot, "clinic-audit")
+    page.get_by_label("To", exact=True).fill("2000-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("The period ends before it starts.")).to_be_visible()
+    check(page, axe_source, screenshot, "clinic-audit-errors")

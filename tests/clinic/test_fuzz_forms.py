@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
+from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -199,3 +200,80 @@ def test_generated_csv_is_imported_whole_or_not_at_all(patient, rows, raw, use_r
         if result.errors:
             assert after == before
         transaction.set_rollback(True)
+
+
+# Every URL, and every query parameter it reads, with the values at the edges: the first and
+# last days and months Python knows, a NUL, numbers too big for any column. The names are those
+# the view reads from the query string (recorded while it serves the page) and those the page
+# sends back (its GET forms and its links).
+EDGE_VALUES = ["0001-01-01", "9999-12-31", "0001-01", "9999-12", "9" * 25, "-" + "9" * 25]
+HUGE_ID = 10**20
+
+
+class QueryNames(HTMLParser):
+    """The names a page sends in query strings: fields of its GET forms, keys of its links."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+        self.in_get_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_get_form = (attrs.get("method") or "get").lower() == "get"
+        elif self.in_get_form and tag in ("input", "select", "textarea") and attrs.get("name"):
+            self.names.add(attrs["name"])
+        elif tag == "a" and "?" in (attrs.get("href") or ""):
+            query = attrs["href"].split("?", 1)[1].split("#")[0]
+            self.names |= {pair.split("=")[0] for pair in query.split("&") if pair}
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_get_form = False
+
+
+@pytest.fixture
+def names_read(monkeypatch):
+    """The keys looked up in any QueryDict (request.GET, forms' data) from now on."""
+    names = set()
+    for method in ("get", "getlist", "__getitem__", "__contains__"):
+        original = getattr(QueryDict, method)
+
+        def recording(self, key, *args, _original=original, **kwargs):
+            names.add(key)
+            return _original(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(QueryDict, method, recording)
+    return names
+
+
+def query_names(response, read: set[str]) -> set[str]:
+    names = set(read)
+    if response["Content-Type"].startswith("text/html"):
+        parser = QueryNames()
+        parser.feed(response.content.decode())
+        names |= parser.names
+    return names - SKIPPED_FIELDS
+
+
+@pytest.mark.parametrize("url", FORM_URLS, ids=lambda url: url.name)
+def test_edge_values_in_every_query_parameter_never_give_a_500(client, world, url, names_read):
+    client.force_login(world["users"][next(iter(sorted(url.roles)))])
+    address = resolve(url, world)
+    names = query_names(client.get(address), names_read)
+    for name in sorted(names):
+        for value in EDGE_VALUES:
+            response = client.get(address, {name: value})
+            assert response.status_code < 500, (address, name, value)
+    nul = client.get(address, {name: "a\x00b" for name in names or ["q"]})
+    assert nul.status_code == 400, address
+
+
+@pytest.mark.parametrize("url", [url for url in URLS if url.kwargs], ids=lambda url: url.name)
+def test_ids_too_big_for_any_column_give_404(client, world, url):
+    client.force_login(world["users"][next(iter(sorted(url.roles)))])
+    response = getattr(client, url.method)(
+        resolve(url, world, **{key: HUGE_ID for key in url.kwargs})
+    )
+    assert response.status_code == 404

@@ -116,7 +116,7 @@ class TestStaffHomes:
     def test_the_neurologist_home_shows_serious_events_the_queue_and_recent_patients(
         self, neurologist_client
     ):
-        queued = treated(84 + 70, 70, given_name="Queenie", family_name="Queue")  # due in 14
+        queued = treated(84 + 90, 90, given_name="Queenie", family_name="Queue")  # cycle 2 done
         AdverseEventFactory(session=queued.sessions.get(number=2), kind="dysphagia", serious=True)
         html = neurologist_client.get(reverse("neurologist_home")).content.decode()
         assert in_order(

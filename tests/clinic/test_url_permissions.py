@@ -18,7 +18,7 @@ NEURO = {Role.NEUROLOGIST}
 STAFF = {Role.NEUROLOGIST, Role.FRONT_DESK}
 PATIENT = {Role.PATIENT}
 ANYONE = {Role.NEUROLOGIST, Role.FRONT_DESK, Role.PATIENT}
-NOT_CHECKED = {"login", "logout", "healthz"}  # public by design
+NOT_CHECKED = {"login", "logout", "healthz", "favicon"}  # public by design
 NOT_CHECKED |= {  # password reset by email: public by design
     "password_reset",
     "password_reset_done",
@@ -84,7 +84,6 @@ URLS = [
         "treatments:adverse_event_acknowledge",
         NEURO,
         {"patient_id": "patient", "event_id": "event"},
-        method="post",
     ),
     Url("treatments:quote", STAFF, {"patient_id": "patient"}),
     Url("portal:calendar", PATIENT),
@@ -93,6 +92,7 @@ URLS = [
     Url("portal:medicines", PATIENT),
     Url("portal:medicine_edit", PATIENT, {"medicine_id": "medicine"}),
     Url("portal:transfer", PATIENT),
+    Url("portal:import_progress", PATIENT, {"import_id": "diary_import"}),
     Url("portal:export", PATIENT),
     Url("portal:report", PATIENT),
     Url("portal:my_records", PATIENT),
@@ -103,6 +103,7 @@ URLS = [
     Url("diary:medicines", NEURO, {"patient_id": "patient"}),
     Url("diary:medicine_edit", NEURO, {"patient_id": "patient", "medicine_id": "medicine"}),
     Url("diary:transfer", NEURO, {"patient_id": "patient"}),
+    Url("diary:import_progress", NEURO, {"patient_id": "patient", "import_id": "diary_import"}),
     Url("diary:export", NEURO, {"patient_id": "patient"}),
     Url("diary:report", NEURO, {"patient_id": "patient"}),
     Url("diary:invite", STAFF, {"patient_id": "patient"}, method="post"),
@@ -110,6 +111,7 @@ URLS = [
     Url("progress:review_add", NEURO, {"patient_id": "patient"}),
     Url("progress:letter", NEURO, {"patient_id": "patient", "review_id": "review"}),
     Url("progress:portal", PATIENT),
+    Url("progress:clinic_audit", NEURO),
     Url("schedule:day", STAFF),
     Url("schedule:week", STAFF),
     Url("schedule:day_list", STAFF),
@@ -126,6 +128,19 @@ URLS = [
         method="post",
     ),
     Url("schedule:undo", STAFF, {"patient_id": "patient", "appointment_id": "appointment"}, "post"),
+    Url("schedule:restart", NEURO, {"patient_id": "patient"}),
+    Url(
+        "schedule:booking_cancel",
+        STAFF,
+        {"patient_id": "patient", "appointment_id": "appointment"},
+        method="post",
+    ),
+    Url(
+        "schedule:booking_keep",
+        STAFF,
+        {"patient_id": "patient", "appointment_id": "appointment"},
+        method="post",
+    ),
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from clinic.roles import Role
+from demo.courses import COURSES as DECISION_COURSES
 from demo.reviews import COURSES as PROGRESS_COURSES
 from patients.models import Diagnosis, Patient, PriorPreventive
 from treatments.models import AdverseEvent, InjectedSite, InjectionSession
@@ -21,7 +22,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     output = capsys.readouterr().out
     assert InjectionSession.objects.count() == sessions > 0
     assert (Patient.objects.count(), PriorPreventive.objects.count()) == counts
-    assert counts[0] == 12 + len(PROGRESS_COURSES)
+    assert counts[0] == 12 + len(PROGRESS_COURSES) + len(DECISION_COURSES)
     for username in ("dr.demo", "desk.demo", "patient.demo"):
         assert username in output
 
@@ -39,7 +40,7 @@ def test_demo_logins_work_with_the_demo_password(rf, username, role):
 
 def test_demo_clinic_is_varied():
     call_command("seed_demo")
-    assert Patient.objects.count() == 40 + len(PROGRESS_COURSES)
+    assert Patient.objects.count() == 40 + len(PROGRESS_COURSES) + len(DECISION_COURSES)
     assert Patient.objects.values("primary_diagnosis").distinct().count() >= 3
     assert Patient.objects.filter(flags__isnull=False).exists()
     assert Patient.objects.filter(primary_diagnosis=Diagnosis.CHRONIC_MIGRAINE).count() > 20

@@ -55,6 +55,11 @@ def test_patient_keeps_the_diary_on_a_phone(phone_page, screenshot, patient):
     page.get_by_label("From").fill((today - timedelta(days=9)).isoformat())
     page.get_by_label("To").fill((today - timedelta(days=3)).isoformat())
     page.get_by_role("button", name="Mark as headache-free").click()
+    # It reaches back 9 days: nothing is saved until the patient confirms.
+    assert "entered late" in page.get_by_test_id("confirm-range").inner_text()
+    screenshot(page, "portal-confirm-range")
+    assert patient.diary_days.count() == 3
+    page.get_by_role("button", name="Yes, mark 7 days headache-free").click()
     assert "Marked 7 days as headache-free" in page.locator(".alert-success").inner_text()
     if (today - timedelta(days=9)).month != today.month:
         page.get_by_role("link", name="Next month").click()

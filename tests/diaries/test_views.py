@@ -48,12 +48,25 @@ class TestPortalHome:
         assert page.count("No headache on ") == 1
 
     def test_shows_the_last_28_days_and_an_overuse_warning(self, patient_client, patient):
+        """Current overuse: the 28 days ending yesterday (today is not over, so not counted)."""
         triptan = PatientMedicineFactory(patient=patient, medicine_class="triptan")
-        for n in range(10):
+
+        def triptan_on(n):
             entry = DiaryDayFactory(
                 patient=patient, day=TODAY - timedelta(days=n), headache=True, severity="severe"
             )
             DiaryDose.objects.create(day=entry, medicine=triptan, medicine_class="triptan")
+
+        for n in range(10):  # today and the 9 days before
+            triptan_on(n)
+        page = patient_client.get(reverse("portal:home")).content.decode()
+        assert "Possible medication overuse" not in page
+        triptan_on(29)  # outside the 28 days ending yesterday
+        assert (
+            "Possible medication overuse"
+            not in patient_client.get(reverse("portal:home")).content.decode()
+        )
+        triptan_on(28)  # the first of the 28
         page = patient_client.get(reverse("portal:home")).content.decode()
         assert "Possible medication overuse" in page
         assert "Triptan on 10 days in 28" in page
@@ -280,9 +293,10 @@ class TestMedicines:
 class TestChart:
     def test_neurologist_sees_the_last_28_days(self, neurologist_client, patient):
         DiaryDayFactory(patient=patient, day=TODAY, headache=True, severity="severe", aura=True)
+        DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=1))
         page = neurologist_client.get(reverse("patients:chart", args=[patient.pk])).content.decode()
         assert "Migraine days" in page
-        assert "1 of 28 days logged" in page
+        assert "1 of 28 days logged" in page  # today is not over: not counted
         assert "Not enough days logged" in page
 
     def test_front_desk_sees_no_diary_detail_but_can_invite(self, front_desk_client, patient):

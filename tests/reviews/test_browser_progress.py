@@ -54,7 +54,7 @@ def test_neurologist_reviews_from_the_queue_and_prints_the_letter(
     queue.get_by_role("link", name=patient.full_name).click()
 
     expect(page.get_by_role("heading", name="Progress toward review")).to_be_visible()
-    expect(page.get_by_test_id("progress-chart").locator(".bar")).to_have_count(4)
+    expect(page.get_by_test_id("progress-chart-wide").get_by_test_id("slot")).to_have_count(4)
     expect(page.get_by_test_id("verdict")).to_have_text("50% responder")
     screenshot(page, "progress-page")
 

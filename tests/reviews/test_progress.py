@@ -56,7 +56,8 @@ def test_cycle_2_completes_exactly_84_days_after_its_session():
     day_83 = patient_progress(patient, S2 + timedelta(days=83))
     assert day_83.verdict == Verdict.AWAITING_CYCLE_2
     assert day_83.explanation == "1 of 2 cycles complete."
-    assert (day_83.cycles[1].end, day_83.cycles[1].complete) == (S2 + timedelta(days=83), False)
+    # the as-of day is not over: the cycle in progress ends the day before
+    assert (day_83.cycles[1].end, day_83.cycles[1].complete) == (S2 + timedelta(days=82), False)
     day_84 = patient_progress(patient, S2 + timedelta(days=84))
     assert day_84.cycles[1].complete
     assert day_84.verdict != Verdict.AWAITING_CYCLE_2

@@ -38,6 +38,9 @@ def test_json_prints_baseline_cycles_verdict_and_overuse_per_patient():
         "migraine_days_per_28": 0.0,
         "moderate_severe_days_per_28": 24.0,
         "acute_medication_days_per_28": 0.0,
+        "late_days": 0,
+        "transcribed_days": 0,
+        "overuse": [],
     }
     assert record["cycles"][1] == {
         "n": 2,
@@ -49,20 +52,30 @@ def test_json_prints_baseline_cycles_verdict_and_overuse_per_patient():
         "migraine_days_per_28": 0.0,
         "moderate_severe_days_per_28": 12.0,
         "acute_medication_days_per_28": 0.0,
+        "late_days": 0,
+        "transcribed_days": 0,
+        "overuse": [],
         "reduction_percent": 50.0,
     }
     assert [c["reduction_percent"] for c in record["cycles"]] == [16.7, 50.0, None]
     assert (record["verdict"], record["medication_overuse"]) == ("responder-50", False)
 
 
-def test_medication_overuse_in_any_window_is_reported():
+def test_overuse_in_cycle_1_marks_its_window_but_is_not_current_overuse():
     patient = PatientFactory()
     responding_course(patient)
     triptan = PatientMedicineFactory(patient=patient, medicine_class="triptan")
     for day in DiaryDay.objects.filter(patient=patient, day__gte=S1, day__lt=S1 + timedelta(10)):
         DiaryDose.objects.create(day=day, medicine=triptan, medicine_class="triptan")
     [record] = json.loads(report("--as-of", AS_OF))
-    assert record["medication_overuse"] is True
+    # the spans holding those 10 days overlap the baseline (they start before S1) and cycle 1
+    assert (
+        record["baseline"]["overuse"]
+        == record["cycles"][0]["overuse"]
+        == ["Triptan on 10 days in 28 (limit: fewer than 10)"]
+    )
+    assert record["cycles"][1]["overuse"] == []
+    assert record["medication_overuse"] is False  # the 28 days before the as-of date
 
 
 def test_the_as_of_date_and_the_mrn_choose_what_is_reported():

@@ -30,7 +30,7 @@ def test_the_page_shows_the_verdict_the_chart_and_every_window(neurologist_clien
     html = response.content.decode()
     assert response.context["progress"].verdict == Verdict.RESPONDER_50
     assert "50% responder" in html
-    assert html.count('data-testid="bar"') == 4  # baseline and three cycles
+    assert html.count('data-testid="slot"') == 4 * 2  # baseline and three cycles, two layouts
     assert 'data-testid="level-reduction-30"' in html
     assert html.count('data-testid="window-row"') == 4
     assert "50.0%" in html  # cycle 2's reduction in the table
@@ -41,7 +41,7 @@ def test_the_page_shows_the_verdict_the_chart_and_every_window(neurologist_clien
 def test_an_insufficient_window_is_drawn_hatched_and_says_so(neurologist_client, responder):
     DiaryDay.objects.filter(patient=responder, day__lt=BASELINE_START + timedelta(days=6)).delete()
     html = page(neurologist_client, responder).content.decode()
-    assert html.count("bar bar-insufficient") == 1
+    assert html.count("bar bar-insufficient bar-headache") == 2  # in both layouts
     assert "Insufficient data" in html
     assert "Baseline diary logged on 22 of 28 days (78.6%, 80% needed)" in html
 

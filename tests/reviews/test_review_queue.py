@@ -33,7 +33,7 @@ def queued(today=TODAY, **options):
     return list(review_queue(today, **options))
 
 
-def test_patients_with_a_third_session_or_due_within_28_days_are_in_the_queue():
+def test_patients_whose_cycle_2_is_complete_are_in_the_queue():
     third_done = PatientFactory(family_name="Third")
     treat(third_done, S1, S2, S3)
     due_soon = PatientFactory(family_name="Soon")
@@ -42,7 +42,7 @@ def test_patients_with_a_third_session_or_due_within_28_days_are_in_the_queue():
     treat(due_later, TODAY - timedelta(days=84 + 40), TODAY - timedelta(days=40))  # due in 44
     one_session = PatientFactory(family_name="One")
     treat(one_session, S3)
-    assert queued() == [due_soon, third_done]  # soonest due first
+    assert queued() == [third_done]  # cycle 2 of the others is not complete yet
 
 
 def test_discharged_and_already_reviewed_patients_leave_the_queue(neurologist):

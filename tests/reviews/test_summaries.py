@@ -12,12 +12,22 @@ from django.urls import reverse
 
 from diaries.models import DiaryDay, DiaryDose
 from patients.models import Patient
-from reviews.models import ProgressSummary
+from reviews.models import ProgressSummary, Review
 from reviews.queue import PAGE_SIZE, review_queue
+from reviews.reviewing import review_record
 from reviews.summaries import refresh_summaries
 from scheduling.models import CourseSummary
 from tests.factories import PatientFactory, PatientMedicineFactory
-from tests.reviews.progress_helpers import AFTER_S3, S1, S2, S3, responding_course, treat
+from tests.reviews.progress_helpers import (
+    AFTER_S3,
+    BASELINE_START,
+    S1,
+    S2,
+    S3,
+    log,
+    responding_course,
+    treat,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_after_s3")]
 
@@ -166,3 +176,30 @@ def test_a_status_change_reaches_the_course_summary():
     assert CourseSummary.objects.get(patient=patient).active
     Patient.objects.filter(pk=patient.pk).update(status="paused")  # no signal: the trigger
     assert not CourseSummary.objects.get(patient=patient).active
+
+
+def test_a_continued_patient_whose_verdict_turns_comes_back_to_the_queue(
+    neurologist, django_capture_on_commit_callbacks
+):
+    """The nightly job and the writes keep the summaries of continued patients too: the
+    review-due rule reads their verdict, which can turn after the decision."""
+    patient = PatientFactory()
+    treat(patient, S1, S2)  # cycle 2 in progress: continued early, on S2
+    responding = PatientFactory()
+    responding_course(responding)
+    for who in (patient, responding):
+        review = Review(patient=who, reviewed_on=S2, decision="continue", reason="Early review")
+        review_record(review=review, reviewed_by=neurologist, today=S2)
+    assert review_queue(TODAY).paginator.count == 0
+    # Cycle 2 (S2 to S3) and cycle 1 logged: 24 at baseline, 22 per 28 in cycle 2: 8.3% fewer.
+    log(patient, BASELINE_START, 28, 24)
+    log(patient, S1, 84, 60)
+    log(patient, S2, 84, 66)
+    with django_capture_on_commit_callbacks(execute=True):
+        treat(patient, S3)  # cycle 2 complete: its verdict decides
+    assert refresh_summaries(TODAY) >= 1
+    stored = ProgressSummary.objects.get(patient=patient)
+    assert (stored.verdict, stored.cycle_complete_on) == ("inadequate-response", S3)
+    (row,) = review_queue(TODAY)
+    assert row.pk == patient.pk
+    assert row.due.reason == f"Verdict turned to inadequate response (continue on {S2:%-d %b %Y})"

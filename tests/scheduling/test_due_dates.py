@@ -15,8 +15,13 @@ from django.test import Client
 from django.urls import reverse
 
 from scheduling.due_dates import injection_due_on, next_injection_due
-from scheduling.models import Appointment, CourseSummary
-from tests.factories import AppointmentFactory, InjectionSessionFactory, PatientFactory
+from scheduling.models import Appointment, CourseState, CourseStatus, CourseSummary
+from tests.factories import (
+    AppointmentFactory,
+    InjectionSessionFactory,
+    PatientFactory,
+    UserFactory,
+)
 from tests.scheduling.calendar_setup import at
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +71,14 @@ def test_every_page_shows_the_same_due_date(pinned, neurologist, front_desk):
         "worklist": section(worklist, "due-soon", "</section>"),
         "queue": section(queue, "queue-row", "</tr>"),
     }
+    # The queue also says why the review is due: cycle 2 complete 84 days after session 2
+    # (sessions count, not the completed appointment); the due date is the same as elsewhere.
+    assert "Cycle 2 complete on 30 Oct 2026" in shown["queue"]
+    shown["queue"] = shown["queue"][shown["queue"].index("session due") :]
     assert "5 Dec 2026" in shown["chart"]
     assert "Saturday 5 December 2026" in shown["booking"]
     assert "Dora Duedate" in shown["worklist"] and "due 5 Dec 2026" in shown["worklist"]
-    assert "Dora Duedate" in shown["queue"] and "session due 5 Dec 2026" in shown["queue"]
+    assert "session due 5 Dec 2026" in shown["queue"]
     for where, html in shown.items():
         assert "30 Oct 2026" not in html and "30 October 2026" not in html, where
     assert "Dora Duedate" not in section(worklist, "overdue", "</section>")  # not by 30 Oct
@@ -163,3 +172,47 @@ def test_the_python_rule_and_the_course_summary_sql_agree(entries, due):
     in_python = next_injection_due(last_session_on, last_completed_on)
     in_sql = CourseSummary.objects.get(patient=patient).injection_due_on
     assert in_python == in_sql == due
+
+
+RESUME = date(2027, 1, 10)
+EARLY_RESUME = date(2026, 10, 1)  # before the 84 days are up
+
+# (id, course status, resume date, the due date by hand)
+COURSE_CASES = [
+    ("active", CourseStatus.ACTIVE, None, DUE),
+    ("stopped: no injection due", CourseStatus.STOPPED, None, None),
+    ("paused until after the 84 days: the resume date", CourseStatus.PAUSED, RESUME, RESUME),
+    ("paused until before the 84 days: 84 days after", CourseStatus.PAUSED, EARLY_RESUME, DUE),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "resume_on", "due"),
+    [case[1:] for case in COURSE_CASES],
+    ids=[c[0] for c in COURSE_CASES],
+)
+def test_the_course_state_moves_the_due_date_alike_in_python_and_sql(status, resume_on, due):
+    patient = PatientFactory()
+    last_session_on, last_completed_on = record(patient, [session(AUG_7), appointment(SEP_12)])
+    CourseState.objects.create(
+        patient=patient, status=status, since=SEP_12, resume_on=resume_on, changed_by=UserFactory()
+    )
+    in_python = next_injection_due(last_session_on, last_completed_on, status, resume_on)
+    summary = CourseSummary.objects.get(patient=patient)
+    assert in_python == summary.injection_due_on == due
+    assert (summary.status, summary.resume_on) == (status, resume_on)
+
+
+def test_a_restart_counts_only_the_new_course_sessions():
+    patient = PatientFactory()
+    record(patient, [session(AUG_7 - timedelta(days=84)), session(AUG_7), session(SEP_12)])
+    CourseState.objects.create(
+        patient=patient,
+        status=CourseStatus.ACTIVE,
+        since=date(2026, 9, 1),
+        started_on=date(2026, 9, 1),
+        changed_by=UserFactory(),
+    )
+    summary = CourseSummary.objects.get(patient=patient)
+    assert (summary.session_count, summary.course_started_on) == (1, date(2026, 9, 1))
+    assert summary.injection_due_on == DUE  # the due date still follows the last injection

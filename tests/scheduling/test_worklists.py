@@ -72,7 +72,7 @@ def test_a_no_show_stays_on_the_list_until_rebooked():
     assert front_desk_worklists(timezone.localdate()).not_rebooked == []
 
 
-def test_reviews_are_due_before_the_third_and_fourth_sessions():
+def test_the_desk_books_reviews_due_within_four_weeks():
     today = timezone.localdate()
     before_third = treated(80, sessions=2)
     before_fourth = treated(80, sessions=3)
@@ -95,7 +95,10 @@ def test_reviews_are_due_before_the_third_and_fourth_sessions():
     reviews = reviews_to_book(today)
     assert names(reviews) == {before_third.pk, before_fourth.pk, extended_before_third.pk}
     assert before_second.pk not in names(reviews)
-    assert review_booked.pk in names(patients_due_review(today))  # due, and in the queue,
+    # Cycle 2 completes in 4 days: on the desk's list to book, in the queue once complete.
+    assert before_third.pk not in names(patients_due_review(today))
+    assert before_third.pk in names(patients_due_review(today + timedelta(days=4)))
+    assert review_booked.pk in names(patients_due_review(today, within_days=28))  # due soon,
     assert review_booked.pk not in names(reviews)  # but the desk has booked it
 
 

@@ -2,23 +2,50 @@
 
 from datetime import date, timedelta
 
-from treatments.models import InjectionSession
+from treatments.models import InjectionSession, PreInjectionCheck
+from treatments.pre_injection import before_injection, warning_field
 from treatments.protocols import preempt_protocol
+
+REASON = "Discussed with the patient and the team: benefits outweigh the risks."
+
+
+def confirmed_check(patient, day: date, **answers) -> PreInjectionCheck:
+    """A checklist answered "no" to every question asked, with a reason for every warning."""
+    context = before_injection(patient, day)
+    return PreInjectionCheck(
+        consent_on_file=True,
+        serious_events_reviewed=True if context.serious_events else None,
+        warnings=[{"warning": warning, "reason": REASON} for warning in context.warnings],
+        **({name: "no" for name in context.questions} | answers),
+    )
+
+
+def check_post(patient, day: date, **answers) -> dict:
+    """The checklist part of the new-session form, answered as `confirmed_check`."""
+    context = before_injection(patient, day)
+    data = {"check-consent_on_file": "on", "check-findings_note": ""}
+    data |= {f"check-{name}": "no" for name in context.questions}
+    data |= {f"check-{warning_field(warning)}": REASON for warning in context.warnings}
+    if context.serious_events:
+        data["check-serious_events_reviewed"] = "on"
+    return data | {f"check-{name}": value for name, value in answers.items()}
 
 
 def session_post(
     protocol=None,
     *,
     session: InjectionSession | None = None,
+    patient=None,
     units: dict | None = None,
     skipped=(),
     extras=(),
     **fields,
 ) -> dict:
     """A full form: every protocol site (defaults, `units` by code, `skipped` codes) and
-    follow-the-pain `extras` as (muscle group, side, units)."""
+    follow-the-pain `extras` as (muscle group, side, units); for a new session of `patient`,
+    the checklist answered as `check_post`."""
     protocol = protocol or preempt_protocol()
-    day = fields.pop("performed_on", date.today())
+    day = fields.pop("performed_on", session.performed_on if session else date.today())
     data = {
         "protocol": protocol.pk,
         "performed_on": day.isoformat(),
@@ -29,13 +56,16 @@ def session_post(
         "lot_number": "C1234C3",
         "lot_expiry": (day + timedelta(days=300)).isoformat(),
         "dilution": "5.0",
+        "injection_time": "10:00",
         "reconstituted_at": f"{day.isoformat()}T09:15",
         "early_reason": "",
         "notes": "",
         "form_token": "",
     }
     if session is not None:
-        del data["performed_on"], data["form_token"]
+        del data["form_token"]
+    elif patient is not None:
+        data |= check_post(patient, day)
     data.update({key: str(value) for key, value in fields.items()})
     sites = list(protocol.sites.all())
     data |= {"site-TOTAL_FORMS": len(sites), "site-INITIAL_FORMS": len(sites)}

@@ -48,19 +48,59 @@ def test_front_desk_records_a_serious_event_and_it_shows_red_on_chart_and_home(
     assert "Serious side effects to acknowledge" in home and patient.full_name in home
 
 
-def test_acknowledging_clears_the_alert_and_keeps_who_and_when(neurologist_client, neurologist):
+WHAT_WAS_DONE = "Phoned: swallowing normal again; next dose without the neck sites."
+
+
+def acknowledge_url(event):
+    return reverse(
+        "treatments:adverse_event_acknowledge", args=[event.session.patient_id, event.pk]
+    )
+
+
+def test_acknowledging_clears_the_alert_and_keeps_who_when_and_what_was_done(
+    neurologist_client, neurologist
+):
     event = AdverseEventFactory(kind=AdverseEvent.Kind.DIPLOPIA, serious=True)
     patient = event.session.patient
-    neurologist_client.post(
-        reverse("treatments:adverse_event_acknowledge", args=[patient.pk, event.pk]),
-        {"next": "home"},
+    response = neurologist_client.post(
+        acknowledge_url(event), {"next": "home", "note": WHAT_WAS_DONE}
     )
+    assert response.url == reverse("neurologist_home")
     event.refresh_from_db()
     assert event.acknowledged_by == neurologist and event.acknowledged_at is not None
+    assert event.acknowledgement_note == WHAT_WAS_DONE
     home = neurologist_client.get(reverse("neurologist_home")).content.decode()
     assert "Serious side effects to acknowledge" not in home
     chart = neurologist_client.get(reverse("patients:chart", args=[patient.pk])).content.decode()
     assert 'data-testid="serious-event-alert"' not in chart
+    assert "Double vision (serious)" in chart and WHAT_WAS_DONE in chart  # still shown, with note
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_acknowledging_without_saying_what_was_done_is_refused(neurologist_client, note):
+    event = AdverseEventFactory(kind=AdverseEvent.Kind.DYSPHAGIA, serious=True)
+    response = neurologist_client.post(acknowledge_url(event), {"next": "home", "note": note})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    event.refresh_from_db()
+    assert event.needs_acknowledgement and event.history.count() == 1
+
+
+def test_the_acknowledgement_page_shows_the_event_and_asks_what_was_done(neurologist_client):
+    event = AdverseEventFactory(kind=AdverseEvent.Kind.DYSPHAGIA, serious=True)
+    page = neurologist_client.get(acknowledge_url(event)).content.decode()
+    assert "Serious side effect: Difficulty swallowing (serious)" in page
+    assert "What was done" in page
+
+
+def test_an_event_acknowledged_before_notes_were_kept_says_so(neurologist_client, neurologist):
+    event = AdverseEventFactory(
+        serious=True, acknowledged_by=neurologist, acknowledged_at=NOON - timedelta(days=300)
+    )
+    chart = neurologist_client.get(
+        reverse("patients:chart", args=[event.session.patient_id])
+    ).content.decode()
+    assert "no note (acknowledged before notes were kept)" in chart
 
 
 def test_a_mild_event_raises_no_alert(front_desk_client, neurologist_client, patient):
@@ -145,7 +185,7 @@ class TestAdverseEventAcknowledge:
         event = AdverseEventFactory(kind=AdverseEvent.Kind.DIPLOPIA, serious=True)
         clock.shift(60)
         at = NOON - timedelta(minutes=5)  # the time passed in, not the clock's
-        adverse_event_acknowledge(event=event, by=neurologist, now=at)
+        adverse_event_acknowledge(event=event, by=neurologist, note=WHAT_WAS_DONE, now=at)
         assert (event.acknowledged_by, event.acknowledged_at) == (neurologist, at)
         event.refresh_from_db()
         assert (event.acknowledged_by, event.acknowledged_at) == (neurologist, at)
@@ -154,18 +194,29 @@ class TestAdverseEventAcknowledge:
         change = AuditEvent.objects.get(action="change", object_type="treatments.adverseevent")
         assert change.user == neurologist
         assert change.changes["acknowledged_by"] == [None, neurologist.pk]
+        assert change.changes["acknowledgement_note"] == ["", WHAT_WAS_DONE]
+
+    def test_a_blank_note_is_refused_and_nothing_changes(self, neurologist):
+        event = AdverseEventFactory(serious=True)
+        with pytest.raises(ValidationError, match="Say what was done"):
+            adverse_event_acknowledge(event=event, by=neurologist, note=" ", now=NOON)
+        event.refresh_from_db()
+        assert event.needs_acknowledgement
 
     def test_acknowledging_again_keeps_the_first(self, neurologist, clock):
         event = AdverseEventFactory(serious=True)
         clock.shift(60)
-        adverse_event_acknowledge(event=event, by=neurologist, now=NOON)
+        adverse_event_acknowledge(event=event, by=neurologist, note=WHAT_WAS_DONE, now=NOON)
         second = UserFactory(role=Role.NEUROLOGIST)
         stale = AdverseEvent.objects.get(pk=event.pk)
         stale.acknowledged_at = None  # a page loaded before the first acknowledgement
-        adverse_event_acknowledge(event=stale, by=second, now=NOON + timedelta(hours=1))
+        adverse_event_acknowledge(
+            event=stale, by=second, note="Second look.", now=NOON + timedelta(hours=1)
+        )
         assert (stale.acknowledged_by, stale.acknowledged_at) == (neurologist, NOON)
         event.refresh_from_db()
         assert (event.acknowledged_by, event.acknowledged_at) == (neurologist, NOON)
+        assert event.acknowledgement_note == WHAT_WAS_DONE
         assert event.history.count() == 2
 
     def test_a_failure_after_the_save_leaves_it_unacknowledged(
@@ -175,7 +226,7 @@ class TestAdverseEventAcknowledge:
         clock.shift(60)
         break_audit()
         with pytest.raises(RuntimeError):
-            adverse_event_acknowledge(event=event, by=neurologist, now=NOON)
+            adverse_event_acknowledge(event=event, by=neurologist, note=WHAT_WAS_DONE, now=NOON)
         event.refresh_from_db()
         assert event.needs_acknowledgement
         assert event.history.count() == 1

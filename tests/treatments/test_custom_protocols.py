@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.models import Diagnosis
 from tests.factories import InjectionSessionFactory, PatientFactory, UserFactory
+from tests.treatments.session_forms import confirmed_check
 from treatments.models import InjectionSession, Protocol, ProtocolSite
 from treatments.recording import SiteEntry, initial_sites, session_record
 
@@ -40,12 +41,18 @@ def record(patient, protocol, day, injector, form_token=None, **fields):
         injector=injector,
         lot_number="L1",
         lot_expiry=day + timedelta(days=100),
+        injection_time=time(10),
         reconstituted_at=timezone.make_aware(datetime.combine(day, time(9))),
         **fields,
     )
     sites = [SiteEntry(row["protocol_site"], row["units"]) for row in initial_sites(protocol)]
     return session_record(
-        session=session, sites=sites, additions=[], recorded_by=injector, form_token=form_token
+        session=session,
+        check=confirmed_check(patient, day),
+        sites=sites,
+        additions=[],
+        recorded_by=injector,
+        form_token=form_token,
     )
 
 

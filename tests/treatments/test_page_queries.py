@@ -48,8 +48,8 @@ def test_the_session_page_query_count_does_not_grow(
     latest = course(patient, sessions)[-1]
     url = reverse("treatments:session_detail", args=[patient.pk, latest.pk])
     # session, user, role; patient, flags; the session, its sites and their protocol sites,
-    # side effects and who recorded them, amendments; audit insert; prices
-    count_queries(neurologist_client, url, django_assert_max_num_queries, 13)
+    # side effects and who recorded them, amendments; audit insert; prices; the checklist
+    count_queries(neurologist_client, url, django_assert_max_num_queries, 14)
 
 
 def test_both_sizes_cost_the_same(

@@ -34,7 +34,9 @@ def new_url(patient):
 
 
 def post_session(client, patient, neurologist, **kwargs):
-    return client.post(new_url(patient), session_post(injector=neurologist.pk, **kwargs))
+    return client.post(
+        new_url(patient), session_post(patient=patient, injector=neurologist.pk, **kwargs)
+    )
 
 
 class TestRecording:
@@ -120,7 +122,7 @@ class TestBadInput:
     def test_a_site_from_another_protocol_is_refused(
         self, neurologist_client, neurologist, patient
     ):
-        data = session_post(injector=neurologist.pk)
+        data = session_post(patient=patient, injector=neurologist.pk)
         data["site-0-protocol_site"] = 987654
         response = neurologist_client.post(new_url(patient), data)
         assert "is not part of the PREEMPT" in response.content.decode()
@@ -151,7 +153,7 @@ class TestBadInput:
     def test_the_same_form_submitted_twice_saves_one_session(
         self, neurologist_client, neurologist, patient
     ):
-        data = session_post(injector=neurologist.pk, form_token=uuid4())
+        data = session_post(patient=patient, injector=neurologist.pk, form_token=uuid4())
         first = neurologist_client.post(new_url(patient), data)
         second = neurologist_client.post(new_url(patient), data, follow=True)
         assert InjectionSession.objects.count() == 1

@@ -1,6 +1,6 @@
 """The dose, product and interval rules of DOMAIN.md §1, enforced by the model on PostgreSQL."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 def unsaved_session(**overrides):
+    """A new session as recorded today: injected at 10:00, the vial made up at 09:00."""
     return InjectionSessionFactory.build(
         patient=overrides.pop("patient", None) or PatientFactory(),
         injector=InjectionSessionFactory().injector,
+        injection_time=overrides.pop("injection_time", time(10)),
         **overrides,
     )
 

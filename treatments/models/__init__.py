@@ -1,6 +1,7 @@
 """Treatment models, one module per concept; import them from `treatments.models`."""
 
 from treatments.models.checkins import SideEffectCheckIn
+from treatments.models.checks import PreInjectionCheck
 from treatments.models.costs import CostSettings
 from treatments.models.protocols import MuscleGroup, Protocol, ProtocolAddition, ProtocolSite, Side
 from treatments.models.sessions import (
@@ -16,6 +17,7 @@ __all__ = [
     "InjectedSite",
     "InjectionSession",
     "MuscleGroup",
+    "PreInjectionCheck",
     "Protocol",
     "ProtocolAddition",
     "ProtocolSite",

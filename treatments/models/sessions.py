@@ -1,6 +1,6 @@
 """Injection sessions, the sites injected, amendments after signing, and adverse events."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -68,7 +68,13 @@ class InjectionSession(models.Model):
     dilution = models.DecimalField(
         "dilution (units per 0.1 mL)", max_digits=4, decimal_places=1, default=Decimal("5.0")
     )
-    reconstituted_at = models.DateTimeField("reconstituted at")
+    injection_time = models.TimeField(
+        "injection time",
+        null=True,
+        blank=True,
+        help_text="Clinic time. Blank only on sessions recorded before the time was kept.",
+    )
+    reconstituted_at = models.DateTimeField("vial reconstituted at")
     units_given = models.DecimalField(
         "units given", max_digits=6, decimal_places=1, default=Decimal("0"), editable=False
     )
@@ -141,6 +147,13 @@ class InjectionSession(models.Model):
         return self.signed_at is not None
 
     @property
+    def injected_at(self) -> datetime | None:
+        """The injection's date and time in the clinic's zone (None if no time was kept)."""
+        if self.performed_on is None or self.injection_time is None:
+            return None
+        return timezone.make_aware(datetime.combine(self.performed_on, self.injection_time))
+
+    @property
     def units_available(self) -> int:
         return self.vials_used * self.vial_size
 
@@ -164,6 +177,8 @@ class InjectionSession(models.Model):
                 f"This lot expired on {self.lot_expiry:%d %b %Y}, before the injection date: "
                 "an expired vial must not be used.",
             )
+        if day and not self.pk and self.injection_time is None:
+            refuse("injection_time", "Give the time of the injection.")
         if day and self.reconstituted_at:
             self._check_reconstitution(day, refuse)
         if self.units_given > self.units_available:
@@ -188,19 +203,65 @@ class InjectionSession(models.Model):
                 f"the {self.protocol} protocol allows.",
             )
         if self.patient_id and day:
+            if self.pk:
+                self._check_place_in_course(day, refuse)
             self._check_course(day, refuse)
             self._check_flags(refuse)
         if errors:
             raise ValidationError(errors)
 
     def _check_reconstitution(self, day, refuse):
-        reconstituted_on = timezone.localtime(self.reconstituted_at).date()
-        if reconstituted_on > day:
-            refuse("reconstituted_at", "The vial cannot be reconstituted after the injection day.")
-        elif reconstituted_on < day - timedelta(days=1):
+        """Use within 24 hours of the injection time (DOMAIN.md §1, §4)."""
+        reconstituted = timezone.localtime(self.reconstituted_at)
+        injected = self.injected_at
+        if injected is None:  # recorded before times were kept: the rule it was saved under
+            if reconstituted.date() > day or reconstituted.date() < day - timedelta(days=1):
+                refuse(
+                    "reconstituted_at",
+                    f"The vial was reconstituted on {reconstituted:%-d %b %Y}, not on the "
+                    "injection day or the day before.",
+                )
+            return
+        elapsed = injected.astimezone(UTC) - reconstituted.astimezone(UTC)  # real hours (DST)
+        if elapsed < timedelta(0):
             refuse(
                 "reconstituted_at",
-                "A reconstituted vial must be used within 24 hours; this one is older.",
+                f"The vial was reconstituted at {reconstituted:%d %b %Y %H:%M}, after the "
+                f"injection at {injected:%d %b %Y %H:%M}: check both times.",
+            )
+        elif elapsed > RECONSTITUTED_USE_WITHIN:
+            refuse(
+                "reconstituted_at",
+                f"The vial was reconstituted {_hours(elapsed)} before the "
+                "injection; a reconstituted vial must be used within 24 hours.",
+            )
+
+    def _check_place_in_course(self, day, refuse):
+        """A recorded session's date (which an amendment may correct) stays between the
+        sessions numbered before and after it, keeps the next one's interval rule, and is on
+        or before its side effects."""
+        others = InjectionSession.objects.filter(patient_id=self.patient_id).exclude(pk=self.pk)
+        before = others.filter(number__lt=self.number).order_by("-number").first()
+        after = others.filter(number__gt=self.number).order_by("number").first()
+        if before and day <= before.performed_on:
+            refuse(
+                "performed_on", f"{before} comes before this session: the date must be after it."
+            )
+        if after and day >= after.performed_on:
+            refuse("performed_on", f"{after} comes after this session: the date must be before it.")
+        elif after and (after.performed_on - day).days < INTERVAL_DAYS and not after.early_reason:
+            refuse(
+                "performed_on",
+                f"{after} would then be only {(after.performed_on - day).days} days after this "
+                f"session, under the {INTERVAL_DAYS}-day interval, with no reason recorded for "
+                "being early: amend it first, or keep this date.",
+            )
+        earliest = self.adverse_events.order_by("onset_on").first()
+        if earliest and earliest.onset_on < day:
+            refuse(
+                "performed_on",
+                f"The side effect “{earliest}” of this session started on "
+                f"{earliest.onset_on:%-d %b %Y}, before this date.",
             )
 
     def _check_course(self, day, refuse):
@@ -390,6 +451,13 @@ class AdverseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.TextField(
+        "what was done",
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Recorded when a neurologist acknowledges a serious event.",
+    )
 
     history = HistoricalRecords()
     objects = AdverseEventQuerySet.as_manager()
@@ -440,6 +508,14 @@ class AdverseEvent(models.Model):
             errors["description"] = "Describe the side effect when choosing “Other”."
         if errors:
             raise ValidationError(errors)
+
+
+def _hours(span: timedelta) -> str:
+    """43 hours, 24 hours 1 minute: how old a vial was."""
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{text} {minutes} minute{'s' if minutes != 1 else ''}" if minutes else text
 
 
 # The 12-week rules' queries, beside the model they read (DOMAIN.md §1).

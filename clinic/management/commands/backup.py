@@ -9,7 +9,9 @@ from clinic.backup import BackupError, backup
 class Command(BaseCommand):
     help = (
         "Back up the clinic's database to a timestamped pg_dump file (custom format) under "
-        "var/backups, or --dir. Restore it with `manage.py restore FILE`."
+        "var/backups, or --dir: the file 0600 in a 0700 folder, encrypted with GnuPG to the "
+        "public key file BACKUP_PUBLIC_KEY when set (.dump.gpg). Restore it with "
+        "`manage.py restore FILE`."
     )
 
     def add_arguments(self, parser):

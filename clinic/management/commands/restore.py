@@ -9,8 +9,9 @@ from clinic.backup import BackupError, Database, restore
 class Command(BaseCommand):
     help = (
         "Restore a backup made by `manage.py backup` into an empty database: the configured "
-        "one, or --database NAME on the same server (created if missing). A database that "
-        "already has tables is refused."
+        "one, or --database NAME on the same server (created if missing, under a temporary "
+        "name until the restore succeeded). A database that already has tables is refused; "
+        "an encrypted .dump.gpg must be decrypted first (gpg --decrypt)."
     )
 
     def add_arguments(self, parser):

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from clinic.roles import Role
 from demo.accounts import DEMO_PASSWORD, DEMO_PATIENT_USERNAME, DEMO_STAFF, demo_staff
+from demo.courses import seed_courses
 from demo.diaries import seed_diaries
 from demo.large_clinic import MAX_PATIENTS, MAX_YEARS, seed_large_clinic
 from demo.patients import seed_patients
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         # patient.demo's next injection, booked (the portal shows upcoming appointments)
         seed_portal_follow_up(seeded[0], staff[Role.NEUROLOGIST], today)
         seed_reviews(neurologists=staff[Role.NEUROLOGIST], today=today)  # one course per verdict
+        seed_courses(neurologists=staff[Role.NEUROLOGIST], today=today)  # each decision, state
         refresh_summaries(today)  # as the nightly job would: the review queue reads them
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(seeded)} patients."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

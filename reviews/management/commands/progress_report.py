@@ -1,14 +1,13 @@
-import csv
 import json
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from clinic import audit
+from clinic import audit, csv_safety
 from patients.models import Patient
 from reviews.progress import progress_for_patients
-from reviews.progress_report import CSV_COLUMNS, patient_record, window_rows
+from reviews.progress_report import CSV_COLUMNS, course_records, patient_record, window_rows
 
 
 def iso_date(text: str) -> date:
@@ -21,7 +20,9 @@ def iso_date(text: str) -> date:
 class Command(BaseCommand):
     help = (
         "Print each patient's progress toward the review (baseline, cycles, reductions, the "
-        "suggested verdict, medication overuse) as JSON, or as CSV with one row per window."
+        "suggested verdict, medication overuse, the diagnosis, the latest decision and the "
+        "course: its state, next injection and review due) as JSON, or as CSV with one row "
+        "per window."
     )
 
     def add_arguments(self, parser):
@@ -38,7 +39,15 @@ class Command(BaseCommand):
                 raise CommandError(f"No patient with MRN {mrn}.")
         mrns = dict(patients.values_list("pk", "mrn"))
         progress = progress_for_patients(mrns, day, with_overuse=True)
-        records = [patient_record(mrns[pk], progress[pk]) for pk in mrns]
+        courses = course_records(mrns, day)
+        records = [
+            {
+                **patient_record(mrns[pk], progress[pk]),
+                "diagnosis": progress[pk].diagnosis,
+                **courses[pk],
+            }
+            for pk in mrns
+        ]
         audit.record(
             action=audit.Action.EXPORT,
             object_type="progress report",
@@ -47,7 +56,7 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(records, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = csv_safety.DictWriter(self.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for pk, record in zip(mrns, records, strict=True):
             writer.writerows(window_rows(record, progress[pk]))

@@ -1,0 +1,21 @@
+"""Jobs of the kernel, run by the job runner (clinic/jobs.py)."""
+
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+
+from clinic import jobs
+
+
+@jobs.task(name="clinic.send_password_reset")
+def send_password_reset(*, email: str, domain: str, use_https: bool, address: str = "") -> None:
+    """Look the address up and email each active account that uses it a reset link; an
+    unknown address sends nothing. Done here, not in the request, so that the page answers
+    alike whether or not the address has an account. `address` is the requester's, kept on
+    the job for the per-address limit (clinic/account_views.py)."""
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            extra_email_context={"clinic_name": settings.CLINIC_NAME},
+        )
