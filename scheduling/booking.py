@@ -133,7 +133,7 @@ def appointment_undo_status(
             raise ValidationError("There is no status change to undo.")
         before = (
             current.history.exclude(status__in=Appointment.UNDOABLE)
-            .order_by("-history_date")
+            .order_by("-history_date", "-history_id")
             .first()
         )
         current.status = before.status if before else Status.BOOKED

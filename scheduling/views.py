@@ -125,7 +125,9 @@ def appointment_detail(request, patient_id: int, appointment_id: int):
     """One appointment, the status changes its model allows, and its history."""
     patient, appointment = patient_appointment(request, patient_id, appointment_id)
     audit.record_view(request, patient, "appointment")
-    history = appointment.history.select_related("history_user").order_by("-history_date")
+    history = appointment.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
     return render(
         request,
         "scheduling/appointment_detail.html",

@@ -81,7 +81,7 @@ def check_in_answer(
     )
     check_in._history_user = by
     with transaction.atomic():
-        check_in.full_clean()
+        check_in.full_clean(validate_unique=False)  # the unique session is the insert's to check
         try:
             with transaction.atomic():
                 check_in.save()

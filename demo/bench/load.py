@@ -87,12 +87,18 @@ class Client:
     def post(self, path: str, fields: list[tuple[str, str]] | dict) -> Response:
         return self.request("POST", path, urlencode(fields, doseq=True).encode())
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> Response:
         headers = {"User-Agent": USER_AGENT, "Accept": "text/html"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
         for attempt in (1, 2):
             try:
                 self.connection.request(method, path, body=body, headers=headers)

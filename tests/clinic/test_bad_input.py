@@ -82,6 +82,8 @@ def test_parallel_check_in_submits_save_one_and_tell_the_others(patient):
     results = race(*[submit] * 8, expected=(ValidationError,))
     refused = [result for result in results if isinstance(result, ValidationError)]
     assert len(results) == 8 and len(refused) == 7
-    assert all("already answered" in " ".join(error.messages) for error in refused)
+    assert all("already answered" in " ".join(error.messages) for error in refused), [
+        error.messages for error in refused
+    ]
     assert SideEffectCheckIn.objects.count() == 1
     assert AdverseEvent.objects.count() == 1

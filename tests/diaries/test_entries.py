@@ -73,7 +73,7 @@ def test_changes_keep_who_when_and_the_old_values(patient, neurologist):
     entry = save(patient, patient.user, doses=[Dose(medicine, 1)], headache=True, severity="mild")
     entry.severity = "severe"
     diary_day_save(entry=entry, doses=[Dose(medicine, 2)], by=neurologist, source=Source.PATIENT)
-    versions = list(entry.history.order_by("history_date"))
+    versions = list(entry.history.order_by("history_date", "history_id"))
     assert [v.severity for v in versions] == ["mild", "severe"]
     assert entry.doses.get().history.count() == 2
     assert entry.doses.get().doses == 2

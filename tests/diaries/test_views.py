@@ -83,8 +83,9 @@ class TestPortalHome:
         for n in range(size):
             DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=n))
         # session, user, role, patient, entries, audit event, counts, overuse; the sections:
-        # check-in due, upcoming appointments, any session (progress link), last session
-        with django_assert_max_num_queries(12):
+        # check-in due, upcoming appointments, the course state, any session (progress link),
+        # last session
+        with django_assert_max_num_queries(13):
             patient_client.get(reverse("portal:home"))
 
 

@@ -235,10 +235,10 @@ class TestChart:
         # session, user, groups, patient, flags, preventives, the audit event of this view
         # + sessions section: sessions with their side effects
         # + appointments section: appointments, next injection due (course summary)
-        # + progress section: sessions, reported baseline
+        # + progress section: sessions, reported baseline, the review due (review summary)
         # + diary sections: last invitation, late/transcribed counts, summary, overuse windows
         # + access-log section
-        with django_assert_max_num_queries(17):
+        with django_assert_max_num_queries(18):
             neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
 
 

@@ -186,7 +186,7 @@ def test_discharged_patients_are_never_listed():
             ReviewDue(date(2026, 11, 3), DueKind.EXTEND, date(2026, 8, 7)),
             "One more cycle (chosen 7 Aug 2026) complete on 3 Nov 2026",
         ),
-        (ReviewDue(date(2027, 1, 10), DueKind.PAUSE_ENDED), "Pause ended on 10 Jan 2027"),
+        (ReviewDue(date(2027, 1, 10), DueKind.PAUSE_ENDED), "End of the pause on 10 Jan 2027"),
     ],
 )
 def test_each_reason_reads_as_the_queue_shows_it(due, reason):

@@ -195,7 +195,10 @@ def test_a_restart_starts_a_new_course_with_its_own_baseline(neurologist):
     )
     state = CourseState.objects.get(patient=patient)
     assert (state.status, state.started_on) == (CourseStatus.ACTIVE, TODAY)
-    assert [h.status for h in state.history.order_by("history_date")] == ["stopped", "active"]
+    assert [h.status for h in state.history.order_by("history_date", "history_id")] == [
+        "stopped",
+        "active",
+    ]
     assert course_of(patient, TODAY).status == "not-started"
     assert patient_progress(patient, TODAY).sessions == []  # the old course's do not count
     assert len(patient_progress(patient, TODAY - timedelta(days=1)).sessions) == 3  # as of then
