@@ -12,6 +12,7 @@ and again, as the owner, after every `migrate`, to grant the app the new tables 
 from psycopg import sql
 
 AUDIT_TABLE = "clinic_auditevent"
+AUDIT_TABLES = (AUDIT_TABLE, "clinic_auditlink")  # the trail and its hash chain
 APP_TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 
@@ -92,10 +93,11 @@ def grant_app_privileges(cursor, *, owner: str, app: str) -> None:
     ]
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [AUDIT_TABLE])
     if cursor.fetchone()[0]:  # else not migrated yet: run again after migrate
-        statements += [
-            "REVOKE ALL ON " + AUDIT_TABLE + " FROM PUBLIC",
-            "REVOKE UPDATE, DELETE, TRUNCATE ON " + AUDIT_TABLE + " FROM {app}",
-        ]
+        for table in AUDIT_TABLES:
+            statements += [
+                "REVOKE ALL ON " + table + " FROM PUBLIC",
+                "REVOKE UPDATE, DELETE, TRUNCATE ON " + table + " FROM {app}",
+            ]
     names = {"owner": sql.Identifier(owner), "app": sql.Identifier(app)}
     for statement in statements:
         cursor.execute(sql.SQL(statement).format(**names))

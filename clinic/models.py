@@ -30,9 +30,9 @@ class AuditEvent(models.Model):
     Rows are never changed or deleted (PostgreSQL triggers refuse UPDATE, DELETE and
     TRUNCATE). The user and patient are kept as plain ids without foreign-key constraints, with
     the username and role copied, so the trail outlives accounts and records and never blocks
-    deleting them. Each row is chained to the one before: the database sets `previous_hash` and
-    `event_hash` (SHA-256 of the row's content and `previous_hash`) as it inserts, so a missing
-    or edited row breaks the chain (`manage.py verify_audit_chain`, docs/audit.md).
+    deleting them. Each row is chained to the one before by an `AuditLink` the database adds
+    when the writing transaction commits, so a missing or edited row breaks the chain
+    (`manage.py verify_audit_chain`, docs/audit.md).
     """
 
     class Action(models.TextChoices):
@@ -78,9 +78,6 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField("address", null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
-    # Set by the trigger clinic_auditevent_chain (migration clinic/0006), never by Python.
-    previous_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
-    event_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = "audit event"
@@ -131,3 +128,24 @@ class FormToken(models.Model):
 
     def __str__(self):
         return f"{self.what} #{self.object_id}"
+
+
+class AuditLink(models.Model):
+    """One link of the audit trail's hash chain, in commit order: the event it seals, the hash
+    of the link before and SHA-256 of the event's content with it.
+
+    Written only by the deferred trigger `clinic_auditevent_chain` (migration clinic/0006) as
+    the event's transaction commits, under one lock: the lock is held for the commit alone, so
+    writers never wait on it while holding their row locks. Append-only like the trail; the
+    event id is kept without a constraint, so a removed event leaves its link behind.
+    """
+
+    event_id = models.BigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    event_hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = "audit chain link"
+
+    def __str__(self):
+        return f"Link {self.pk}: event {self.event_id}"

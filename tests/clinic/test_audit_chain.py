@@ -14,10 +14,17 @@ from clinic import audit
 from clinic.audit_chain import GENESIS, verify_chain
 from clinic.checks import audit_trail_role
 from clinic.db_roles import grant_app_privileges
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, AuditLink
 from tests.races import race
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def links_at_once():
+    """A test's transaction never commits: link each event as it is written instead."""
+    if connection.in_atomic_block:
+        execute("SET CONSTRAINTS clinic_auditevent_chain IMMEDIATE")
 
 
 def event(n: int) -> AuditEvent:
@@ -54,7 +61,9 @@ def test_truncate_is_refused_even_to_the_tables_owner():
 
 def test_each_event_links_to_the_one_before_and_the_chain_verifies():
     events = [event(n) for n in range(5)]
-    rows = list(AuditEvent.objects.order_by("id").values_list("id", "previous_hash", "event_hash"))
+    rows = list(
+        AuditLink.objects.order_by("id").values_list("event_id", "previous_hash", "event_hash")
+    )
     assert [row[0] for row in rows] == [e.pk for e in events]
     assert rows[0][1] == GENESIS
     assert all(later[1] == earlier[2] for earlier, later in zip(rows, rows[1:], strict=False))
@@ -77,6 +86,15 @@ def test_an_event_edited_by_the_tables_owner_breaks_the_chain():
 def test_an_event_removed_by_the_tables_owner_breaks_the_chain():
     events = [event(n) for n in range(5)]
     as_table_owner("DELETE FROM clinic_auditevent WHERE id = %s", [events[2].pk])
+    report = verify_chain()
+    assert report.broken_at == events[2].pk
+    assert f"Event #{events[2].pk} was removed" in report.problem
+
+
+def test_a_link_removed_by_the_tables_owner_breaks_the_chain():
+    events = [event(n) for n in range(5)]
+    execute("ALTER TABLE clinic_auditlink DISABLE TRIGGER clinic_auditlink_append_only")
+    execute("DELETE FROM clinic_auditlink WHERE event_id = %s", [events[2].pk])
     report = verify_chain()
     assert report.broken_at == events[3].pk
     assert f"does not link to the event before it (#{events[1].pk})" in report.problem
@@ -110,7 +128,7 @@ def test_events_written_at_the_same_moment_chain_one_after_another():
 
     race(*[writer(n) for n in range(20)], expected=())
     assert AuditEvent.objects.count() == 40
-    assert AuditEvent.objects.values("previous_hash").distinct().count() == 40
+    assert AuditLink.objects.values("previous_hash").distinct().count() == 40
     assert verify_chain().intact
 
 
