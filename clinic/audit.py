@@ -36,26 +36,10 @@ def client_ip(request) -> str | None:
         return None
 
 
-def record(
-    *,
-    action: Action,
-    object_type: str,
-    object_id="",
-    patient_id: int | None = None,
-    changes: dict | None = None,
-    request=None,
-    user=None,
-) -> AuditEvent:
-    """Append one event; the user and address come from `request` when one is given."""
-    audit_event = event(
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        patient_id=patient_id,
-        changes=changes,
-        request=request,
-        user=user,
-    )
+def record(**fields) -> AuditEvent:
+    """Append one event (the arguments of `event`); the user and address come from `request`
+    when one is given."""
+    audit_event = event(**fields)
     audit_event.save()
     return audit_event
 

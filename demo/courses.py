@@ -9,17 +9,16 @@ Idempotent: a patient that exists is left as it is.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 
+from demo.reviews import demo_session
 from demo.schedule import book_first_free
 from patients.models import Patient
 from reviews.models import Decision, Review
 from reviews.reviewing import review_record
 from scheduling.courses import course_restart
-from treatments.models import InjectionSession
-from treatments.protocols import preempt_protocol
 
 
 @dataclass(frozen=True)
@@ -58,22 +57,7 @@ COURSES = [
 def _sessions(patient, course: DemoCourse, neurologist, today: date) -> None:
     last = today - timedelta(days=course.last_session_ago)
     for number, day in enumerate([last - timedelta(days=168), last - timedelta(days=84), last], 1):
-        InjectionSession.objects.create(
-            patient=patient,
-            number=number,
-            performed_on=day,
-            injector=neurologist,
-            recorded_by=neurologist,
-            signed_by=neurologist,
-            signed_at=datetime.combine(day, time(11)).astimezone(),
-            protocol=preempt_protocol(),
-            indication=patient.primary_diagnosis,
-            lot_number=f"D{5100 + number}C3",
-            lot_expiry=day + timedelta(days=300),
-            reconstituted_at=datetime.combine(day, time(9)).astimezone(),
-            units_given=155,
-            units_discarded=45,
-        )
+        demo_session(patient, number, day, neurologist, f"D{5100 + number}C3")
 
 
 @transaction.atomic

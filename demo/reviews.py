@@ -92,25 +92,30 @@ def _diary(patient: Patient, course: Course, sessions: list[date], today: date) 
     return days
 
 
+def demo_session(patient, number: int, day: date, neurologist, lot: str) -> InjectionSession:
+    """A signed PREEMPT session of 155 U on `day` (45 U of the 200 U vial discarded)."""
+    return InjectionSession.objects.create(
+        patient=patient,
+        number=number,
+        performed_on=day,
+        injector=neurologist,
+        recorded_by=neurologist,
+        signed_by=neurologist,
+        signed_at=datetime.combine(day, time(11)).astimezone(),
+        protocol=preempt_protocol(),
+        indication=patient.primary_diagnosis,
+        lot_number=lot,
+        lot_expiry=day + timedelta(days=300),
+        reconstituted_at=datetime.combine(day, time(9)).astimezone(),
+        units_given=Decimal(155),
+        units_discarded=Decimal(45),
+    )
+
+
 def _sessions(patient, course, neurologist, today) -> list[date]:
     dates = [today - timedelta(days=ago) for ago in course.days_ago]
     for number, day in enumerate(dates, start=1):
-        InjectionSession.objects.create(
-            patient=patient,
-            number=number,
-            performed_on=day,
-            injector=neurologist,
-            recorded_by=neurologist,
-            signed_by=neurologist,
-            signed_at=datetime.combine(day, time(11)).astimezone(),
-            protocol=preempt_protocol(),
-            indication=patient.primary_diagnosis,
-            lot_number=f"C{4100 + number}C3",
-            lot_expiry=day + timedelta(days=300),
-            reconstituted_at=datetime.combine(day, time(9)).astimezone(),
-            units_given=Decimal(155),
-            units_discarded=Decimal(45),
-        )
+        demo_session(patient, number, day, neurologist, f"C{4100 + number}C3")
     return dates
 
 
