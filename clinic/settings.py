@@ -215,7 +215,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Headache clinic <clinic@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The clinic's details: letterheads, the portal, reminders, after-care sheets and .ics files.
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Headache Clinic")
+CLINIC_ADDRESS = os.environ.get(
+    "CLINIC_ADDRESS", "Neurology Outpatients, 1 Hospital Road, Parkside PK1 2AB"
+)
+CLINIC_TELEPHONE = os.environ.get("CLINIC_TELEPHONE", "020 7946 0123")
+CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "headache.clinic@example.org")
+CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Monday to Friday, 8:30 to 17:00")
 # After a "continue" decision the review falls due again after this many sessions (DOMAIN.md §4).
 RE_REVIEW_AFTER_SESSIONS = env_int("RE_REVIEW_AFTER_SESSIONS", 4)
 
