@@ -20,6 +20,8 @@ class PatientForm(OneTimeFormMixin, StaffForm):
             "email",
             "preferred_contact",
             "address",
+            "national_id_kind",
+            "national_id",
             "referring_clinician",
             "primary_diagnosis",
             "diagnosis_date",
@@ -55,6 +57,14 @@ class PatientForm(OneTimeFormMixin, StaffForm):
         return self.cleaned_data["email"].strip().lower()
 
 
+class NewPatientForm(PatientForm):
+    """Registering: likely duplicates (`patients.duplicates`) must be confirmed as different."""
+
+    different_person = forms.BooleanField(
+        label="This is a different person from the patients listed above", required=False
+    )
+
+
 class PatientSearchForm(forms.Form):
     SORTS = {
         "name": ("family_name", "given_name"),
@@ -63,7 +73,9 @@ class PatientSearchForm(forms.Form):
         "dob": ("date_of_birth",),
         "-registered": ("-registered_on", "family_name"),
     }
-    q = forms.CharField(label="Name, MRN or date of birth", required=False, max_length=100)
+    q = forms.CharField(
+        label="Name, MRN, phone, email or date of birth", required=False, max_length=100
+    )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Patient.Status.choices], required=False
     )

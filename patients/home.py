@@ -24,6 +24,6 @@ def referrals(*, request, today) -> list[Section]:
         Section(
             "New referrals to book",
             "patients/partials/referrals.html",
-            {"referred": referred[:REFERRALS]},
+            {"referred": referred[:REFERRALS], "count": referred.count()},
         )
     ]

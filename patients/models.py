@@ -1,5 +1,6 @@
 import re
-from datetime import date
+import unicodedata
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -22,6 +23,15 @@ mrn_validator = RegexValidator(
 )
 
 
+def nhs_number_valid(digits: str) -> bool:
+    """An NHS number's modulus-11 check: weights 10 down to 2 on the first nine digits; 11 minus
+    the remainder is the tenth digit (11 means 0; 10 is never issued)."""
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
+    return check != 10 and check % 11 == int(digits[9])
+
+
 # Our choice (DOMAIN.md §4 "only where they can apply"): pregnancy and breastfeeding are asked
 # about and may be flagged for anyone not recorded as male aged 12 to 55 inclusive.
 CHILDBEARING_AGES = range(12, 56)
@@ -41,9 +51,42 @@ OFF_LABEL_DIAGNOSES = frozenset(
 )
 
 
+class SearchText(models.Func):
+    """A name as search compares it: unaccented, lower case, without apostrophes and dots
+    ("O'Brien" is "obrien", "José" is "jose"). An immutable SQL function (migration
+    0005_search_unaccent) so that indexes can be built on it; `search_text` is its Python twin."""
+
+    function = "patients_search_text"
+    output_field = models.TextField()
+
+
+class Digits(models.Func):
+    """Only the digits of a text (a phone number in any formatting); immutable SQL function."""
+
+    function = "patients_digits"
+    output_field = models.TextField()
+
+
+def search_text(text: str) -> str:
+    """What `SearchText` does in the database, for what people type."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"['\u2019.]", "", plain).lower()
+
+
 # The expressions the search indexes are built on; queries must use them unchanged.
-NAME_WORDS = SearchVector("family_name", "given_name", config="simple")
+NAME_WORDS = SearchVector(SearchText("family_name"), SearchText("given_name"), config="simple")
 REVERSED_MRN = Reverse("mrn")  # an MRN's last digits are a prefix of this
+REVERSED_PHONE_DIGITS = Reverse(Digits("phone"))  # so are a phone number's, without a leading 0
+LOWER_EMAIL = Lower("email")
+PHONE_MIN_DIGITS = 7
+# Phone numbers match on their last ten digits at most (a UK number without its 0 or +44).
+PHONE_MATCH_DIGITS = 10
+
+
+def phone_key(text: str) -> str | None:
+    """The reversed last digits a phone number is matched on, or None if it is too short."""
+    digits = re.sub(r"\D", "", text or "").lstrip("0")[-PHONE_MATCH_DIGITS:]
+    return digits[::-1] if len(digits) >= PHONE_MIN_DIGITS else None
 
 
 class PatientQuerySet(models.QuerySet):
@@ -53,8 +96,10 @@ class PatientQuerySet(models.QuerySet):
         self.select_for_update().filter(pk=patient_id).values_list("pk").get()
 
     def search(self, text: str):
-        """Match the start of name words, the MRN or its last digits, or a date of birth
-        written as YYYY-MM-DD or DD/MM/YYYY. Each way is an index scan (see Meta.indexes).
+        """Match the start of name words (without accents or punctuation), the MRN or its last
+        digits, a phone number's last digits (any formatting, a leading 0 or not), the start of
+        an email address, or a date of birth as people type it ("9 Jan 1994", "09/01/1994",
+        "1994-01-09"). Each way is an index scan (see Meta.indexes).
         """
         text = text.strip()
         if not text:
@@ -63,29 +108,44 @@ class PatientQuerySet(models.QuerySet):
         if born:
             return self.filter(date_of_birth=born)
         matches = Q(reversed_mrn__startswith=text.upper()[::-1])
-        words = re.findall(r"\w+", text.lower())
+        if "@" in text:
+            matches |= Q(lower_email__startswith=text.lower())
+        phone = phone_key(text)
+        if phone and not re.search(r"[^\d\s()+-]", text):
+            matches |= Q(reversed_phone__startswith=phone)
+        words = re.findall(r"\w+", search_text(text))
         if words:
             prefixes = " & ".join(f"{word}:*" for word in words)
             matches |= Q(name_words=SearchQuery(prefixes, search_type="raw", config="simple"))
-        return self.alias(name_words=NAME_WORDS, reversed_mrn=REVERSED_MRN).filter(matches)
+        return self.alias(
+            name_words=NAME_WORDS,
+            reversed_mrn=REVERSED_MRN,
+            reversed_phone=REVERSED_PHONE_DIGITS,
+            lower_email=LOWER_EMAIL,
+        ).filter(matches)
+
+
+# Dates as people type them: day first (UK), the month as digits, a short or a full name.
+SEARCH_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+)
 
 
 def parse_search_date(text: str) -> date | None:
-    for parse in (_iso_date, _uk_date):
+    cleaned = " ".join(text.replace(",", " ").split())
+    for format in SEARCH_DATE_FORMATS:
         try:
-            return parse(text)
+            return datetime.strptime(cleaned, format).date()
         except ValueError:
             continue
     return None
-
-
-def _iso_date(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _uk_date(text: str) -> date:
-    day, month, year = text.split("/")
-    return date(int(year), int(month), int(day))
 
 
 class Patient(models.Model):
@@ -100,6 +160,11 @@ class Patient(models.Model):
         SMS = "sms", "Text message"
         EMAIL = "email", "Email"
         POST = "post", "Letter"
+
+    class NationalIdKind(models.TextChoices):
+        NONE = "", "None"
+        NHS = "nhs", "NHS number"
+        OTHER = "other", "Other national identifier"
 
     class Status(models.TextChoices):
         REFERRED = "referred", "Referred"
@@ -124,6 +189,22 @@ class Patient(models.Model):
         "preferred contact", max_length=10, choices=Contact, default=Contact.PHONE
     )
     address = models.TextField(blank=True)
+    national_id_kind = models.CharField(
+        "national identifier",
+        max_length=5,
+        choices=NationalIdKind,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    national_id = models.CharField(
+        "national identifier number",
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",  # rows copied in bulk (demo.bulk_patients) leave it out
+        help_text="E.g. 943 476 5919.",
+    )
     referring_clinician = models.CharField("GP or referring clinician", max_length=200, blank=True)
     primary_diagnosis = models.CharField(
         "primary diagnosis", max_length=20, choices=Diagnosis, default=Diagnosis.CHRONIC_MIGRAINE
@@ -165,6 +246,11 @@ class Patient(models.Model):
                 OpClass(REVERSED_MRN, name="text_pattern_ops"), name="patient_mrn_suffix_idx"
             ),
             models.Index(fields=["date_of_birth"], name="patient_dob_idx"),
+            models.Index(
+                OpClass(REVERSED_PHONE_DIGITS, name="text_pattern_ops"),
+                name="patient_phone_suffix_idx",
+            ),
+            models.Index(OpClass(LOWER_EMAIL, name="text_pattern_ops"), name="patient_email_idx"),
             models.Index(fields=["status", "primary_diagnosis"], name="patient_status_dx_idx"),
         ]
         constraints = [
@@ -211,6 +297,29 @@ class Patient(models.Model):
             )
         return ""
 
+    def national_id_errors(self) -> dict[str, str]:
+        """Normalise the identifier (an NHS number to its 10 digits) and check it."""
+        self.national_id = self.national_id.strip()
+        if self.national_id_kind == self.NationalIdKind.NHS:
+            self.national_id = re.sub(r"[\s-]", "", self.national_id)
+            if not re.fullmatch(r"[0-9]{10}", self.national_id):
+                return {"national_id": "An NHS number has 10 digits, e.g. 943 476 5919."}
+            if not nhs_number_valid(self.national_id):
+                return {"national_id": "This is not a valid NHS number: its check digit is wrong."}
+        elif self.national_id_kind and not self.national_id:
+            return {"national_id": "Give the identifier, or choose none."}
+        elif not self.national_id_kind and self.national_id:
+            return {"national_id_kind": "Say what kind of identifier this is."}
+        return {}
+
+    @property
+    def national_id_display(self) -> str:
+        """The identifier as printed: an NHS number in its 3-3-4 groups."""
+        if self.national_id_kind == self.NationalIdKind.NHS and len(self.national_id) == 10:
+            n = self.national_id
+            return f"{n[:3]} {n[3:6]} {n[6:]}"
+        return self.national_id
+
     def clean(self):
         today = timezone.localdate()
         errors = {}
@@ -224,6 +333,7 @@ class Patient(models.Model):
             errors["consent_date"] = "Consent cannot be dated in the future."
         if self.consent_taken_by_id and not self.consent_date:
             errors["consent_date"] = "Give the date consent was taken."
+        errors.update(self.national_id_errors())
         if errors:
             raise ValidationError(errors)
 

@@ -14,10 +14,12 @@ from patients.access import patient_for_user, staff_patient
 from patients.access_log import patient_events
 from patients.chart import chart_sections, patient_header
 from patients.data_export import archive_response
+from patients.duplicates import likely_duplicates
 from patients.eligibility import assess_nice
 from patients.forms import (
     ClinicalFlagForm,
     EligibilityForm,
+    NewPatientForm,
     PatientForm,
     PatientSearchForm,
     PriorPreventiveForm,
@@ -61,12 +63,17 @@ def patient_list(request):
 
 @staff_required
 def patient_create(request):
-    form = PatientForm(request.POST or None)
+    form = NewPatientForm(request.POST or None)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
+        candidate = form.save(commit=False)
+        token = form.cleaned_data["form_token"]
+        repeated = token is not None and form_tokens.saved_with(token, Patient) is not None
+        if not (form.cleaned_data["different_person"] or repeated):
+            duplicates = likely_duplicates(candidate)
+    if request.method == "POST" and form.is_valid() and not duplicates:
         try:
-            patient = records.patient_save(
-                form.save(commit=False), form_token=form.cleaned_data["form_token"]
-            )
+            patient = records.patient_save(candidate, form_token=form.cleaned_data["form_token"])
         except form_tokens.AlreadySaved as repeat:
             messages.info(request, form_tokens.ALREADY_SAVED)
             return (
@@ -79,7 +86,8 @@ def patient_create(request):
         else:
             messages.success(request, f"Patient {patient.full_name} added with MRN {patient.mrn}.")
             return redirect("patients:chart", patient.pk)
-    return render(request, "patients/patient_form.html", {"form": form, "creating": True})
+    context = {"form": form, "creating": True, "duplicates": duplicates}
+    return render(request, "patients/patient_form.html", context)
 
 
 @staff_required

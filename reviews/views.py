@@ -4,8 +4,10 @@ the patient's own simpler page."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from clinic import audit
 from clinic.form_tokens import ALREADY_SAVED, AlreadySaved
@@ -14,15 +16,14 @@ from clinic.roles import neurologist_required, patient_required
 from diaries.metrics import rounded
 from patients.access import own_patient, staff_patient
 from patients.chart import patient_header
-from patients.eligibility import assess_nice
-from patients.models import Eligibility
 from reviews.charts import headache_chart, rolling_trend, severity_heatmap
 from reviews.forms import ReviewForm
+from reviews.letters import IssueLetterForm, issue_letter
 from reviews.models import Review
 from reviews.models.reviews import SUGGESTED_DECISION
 from reviews.progress import Progress, patient_progress
 from reviews.reviewing import review_record, score_rows
-from treatments.models import AdverseEvent, InjectionSession
+from treatments.models import AdverseEvent
 
 
 def side_effects_by_cycle(progress: Progress) -> list[tuple[str, list[AdverseEvent]]]:
@@ -89,29 +90,61 @@ def review_add(request, patient_id: int):
     )
 
 
-@neurologist_required
-def review_letter(request, patient_id: int, review_id: int):
+def patient_review(request, patient_id: int, review_id: int):
+    """The staff-visible patient and one of their reviews (404 for another patient's)."""
     patient = staff_patient(request, patient_id)
-    review = get_object_or_404(patient.reviews.select_related("reviewed_by"), pk=review_id)
-    audit.record_view(request, patient, "review letter")
-    eligibility = Eligibility.objects.filter(patient=patient).first()
-    preventives = list(patient.prior_preventives.all())
+    return patient, get_object_or_404(patient.reviews.select_related("reviewed_by"), pk=review_id)
+
+
+def letters_page(request, patient, review, form):
     return render(
         request,
         "reviews/review_letter.html",
         {
-            **progress_context(patient, review.reviewed_on),
+            **patient_header(patient),
             "review": review,
-            "eligibility": eligibility,
-            "nice": assess_nice(patient, eligibility, preventives, review.reviewed_on),
-            "preventives": preventives,
-            "sessions": InjectionSession.objects.filter(
-                patient=patient, performed_on__lte=review.reviewed_on
-            )
-            .select_related("protocol")
-            .order_by("performed_on"),
+            "form": form,
+            "letters": review.letters.select_related("issued_by", "corrects").defer("pdf", "html"),
         },
     )
+
+
+@neurologist_required
+def review_letter(request, patient_id: int, review_id: int):
+    """The review's letters: issue one, or download one already issued."""
+    patient, review = patient_review(request, patient_id, review_id)
+    audit.record_view(request, patient, "review letters")
+    return letters_page(request, patient, review, IssueLetterForm(review=review))
+
+
+@neurologist_required
+@require_POST
+def letter_issue(request, patient_id: int, review_id: int):
+    patient, review = patient_review(request, patient_id, review_id)
+    form = IssueLetterForm(request.POST, review=review)
+    if not form.is_valid():
+        return letters_page(request, patient, review, form)
+    letter = issue_letter(
+        review=review,
+        kind=form.cleaned_data["kind"],
+        page_size=form.cleaned_data["page_size"],
+        corrects=form.cleaned_data["corrects"],
+        issued_by=request.user,
+        now=timezone.now(),
+    )
+    messages.success(request, f"{letter.get_kind_display()} issued.")
+    return redirect("progress:letter", patient.pk, review.pk)
+
+
+@neurologist_required
+def letter_download(request, patient_id: int, review_id: int, letter_id: int):
+    """The stored PDF, byte for byte as issued."""
+    patient, review = patient_review(request, patient_id, review_id)
+    letter = get_object_or_404(review.letters, pk=letter_id)
+    audit.record_export(request, patient, "issued letter", letter=letter.pk)
+    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{letter.filename}"'
+    return response
 
 
 @patient_required

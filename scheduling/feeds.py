@@ -3,13 +3,26 @@
 A clinician's feed carries no patient names: a calendar app on a phone is not the chart.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
+from clinic.context_processors import clinic_details
 from scheduling.models import Appointment, CalendarFeed
 
 FEED_DAYS_BACK = 30
+Status = Appointment.Status
+# RFC 5545 STATUS of each appointment status (a calendar strikes a cancelled one out). One that
+# has happened is no longer an expected, confirmed event: no STATUS, and its summary says so.
+ICS_STATUS = {
+    Status.BOOKED: "CONFIRMED",
+    Status.ARRIVED: "CONFIRMED",
+    Status.CANCELLED: "CANCELLED",
+    Status.NO_SHOW: "CANCELLED",
+}
+PAST_SUMMARY = {Status.COMPLETED: "Attended", Status.NO_SHOW: "Did not attend"}
 
 
 def _calendar(name: str) -> Calendar:
@@ -26,10 +39,23 @@ def _event(appointment: Appointment, summary: str, host: str) -> Event:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
-    event.add("summary", summary)
-    event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
-    event.add("location", settings.CLINIC_NAME)
+    past = PAST_SUMMARY.get(appointment.status)
+    event.add("summary", f"{past}: {summary}" if past else summary)
+    if appointment.status in ICS_STATUS:
+        event.add("status", ICS_STATUS[appointment.status])
+    clinic = clinic_details()
+    event.add("location", f"{clinic['name']}, {clinic['address']}")
+    if appointment.status == Status.BOOKED:
+        event.add_component(_day_before_alarm(summary))
     return event
+
+
+def _day_before_alarm(summary: str) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"Tomorrow: {summary}")
+    alarm.add("trigger", timedelta(days=-1))
+    return alarm
 
 
 def patient_calendar(patient, host: str) -> bytes:

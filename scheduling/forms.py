@@ -36,6 +36,12 @@ class BookingForm(forms.Form):
         help_text="Needed only for an injection less than 84 days after the last one.",
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label="Reason to book anyway",
+        required=False,
+        max_length=200,
+        help_text="Needed only when the warnings above apply (kept in the notes).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +65,27 @@ class BookingForm(forms.Form):
             "minutes": data["minutes"],
             "early_reason": data["early_reason"],
             "notes": data["notes"],
+            "override_reason": data["override_reason"],
         }
+
+
+class RescheduleForm(forms.Form):
+    """The new time of a booking (a free slot's button sends it)."""
+
+    clinician = forms.ModelChoiceField(queryset=clinicians())
+    day = forms.DateField()
+    time = forms.TimeField()
+    override_reason = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+
+    @property
+    def starts_at(self) -> datetime:
+        return timezone.make_aware(
+            datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"])
+        )
 
 
 class CancelForm(forms.Form):
@@ -86,6 +112,9 @@ class DayForm(forms.Form):
         """The day asked for, else `today` (a date: the field `date` shadows the type here)."""
         valid = self.is_valid()
         return (valid and self.cleaned_data["date"]) or today
+
+    patient = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reschedule = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def chosen_clinician(self):
         return self.cleaned_data.get("clinician") if self.is_valid() else None

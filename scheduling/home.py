@@ -5,6 +5,7 @@ from django.utils import timezone
 from clinic.sections import Section
 from scheduling.agenda import upcoming_for_patient
 from scheduling.courses import course_of
+from scheduling.models import CallAttempt
 from scheduling.worklists import ROWS, front_desk_worklists
 
 WORKLIST = "scheduling/worklist_patients.html"
@@ -12,7 +13,7 @@ WORKLIST = "scheduling/worklist_patients.html"
 
 def worklists(*, request, today) -> list[Section]:
     lists = front_desk_worklists(today, timezone.now())
-    common = {"rows_per_list": ROWS, "today": today}
+    common = {"rows_per_list": ROWS, "today": today, "call_outcomes": CallAttempt.Outcome.choices}
     return [
         Section(
             "Injections booked for a stopped or paused course",
@@ -26,6 +27,7 @@ def worklists(*, request, today) -> list[Section]:
                 **common,
                 "title": "Overdue, nothing booked",
                 "rows": lists.overdue,
+                "count": lists.counts["overdue"],
                 "testid": "overdue",
                 "empty": "Nobody is overdue. Patients whose injection was due more than 84 days "
                 "after the last, with nothing booked, appear here.",
@@ -38,6 +40,7 @@ def worklists(*, request, today) -> list[Section]:
                 **common,
                 "title": "Due in the next 14 days, not booked",
                 "rows": lists.due_soon,
+                "count": lists.counts["due_soon"],
                 "testid": "due-soon",
                 "empty": "Everyone due in the next two weeks has an injection booked.",
             },
@@ -45,7 +48,12 @@ def worklists(*, request, today) -> list[Section]:
         Section(
             "Did not attend or cancelled, not rebooked",
             "scheduling/partials/not_rebooked.html",
-            {**common, "not_rebooked": lists.not_rebooked},
+            {
+                **common,
+                "not_rebooked": lists.not_rebooked,
+                "count": lists.counts["not_rebooked"],
+                "testid": "not-rebooked",
+            },
         ),
         Section(
             "Reminders that could not be sent",

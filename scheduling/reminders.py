@@ -14,6 +14,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.context_processors import clinic_details
+from patients.models import Patient
 from scheduling.calendar import local_datetime
 from scheduling.models import Appointment, Reminder
 
@@ -30,7 +32,8 @@ class ReminderRun:
 
 def reminders_queue(*, days_before: int, now: datetime) -> int:
     """Add a reminder for each booked appointment from now to the end of the day `days_before`
-    days ahead, for patients with an email address. Returns how many were added."""
+    days ahead, for patients with an email address who are not discharged. Returns how many
+    were added."""
     horizon = local_datetime(timezone.localdate(now) + timedelta(days=days_before + 1), time.min)
     appointments = (
         Appointment.objects.filter(
@@ -40,6 +43,7 @@ def reminders_queue(*, days_before: int, now: datetime) -> int:
             reminder__isnull=True,
         )
         .exclude(patient__email="")
+        .exclude(patient__status=Patient.Status.DISCHARGED)
         .values_list("pk", flat=True)
     )
     created = Reminder.objects.bulk_create(
@@ -50,14 +54,16 @@ def reminders_queue(*, days_before: int, now: datetime) -> int:
 
 def _reminder_text(appointment: Appointment) -> tuple[str, str]:
     when = timezone.localtime(appointment.starts_at)
+    clinic = clinic_details()
     subject = f"Reminder: your appointment on {when:%A %-d %B at %H:%M}"
     body = (
         f"Dear {appointment.patient.given_name},\n\n"
         f"This is a reminder of your {appointment.get_kind_display().lower()} appointment "
         f"with {appointment.clinician} at {settings.CLINIC_NAME} "
         f"on {when:%A %-d %B %Y at %H:%M}.\n\n"
-        "If you cannot come, please phone us so that someone else can have the slot.\n\n"
-        f"{settings.CLINIC_NAME}"
+        "If you cannot come, please phone the clinic on "
+        f"{clinic['telephone']} so that someone else can have the slot.\n\n"
+        f"{clinic['name']}\n{clinic['address']}"
     )
     return subject, body
 
@@ -72,6 +78,7 @@ def _next_reminder(now: datetime, tried: set[int]) -> Reminder | None:
             appointment__status=Appointment.Status.BOOKED,
             appointment__starts_at__gt=now,
         )
+        .exclude(appointment__patient__status=Patient.Status.DISCHARGED)
         .exclude(pk__in=tried)
         .order_by("pk")
         .first()

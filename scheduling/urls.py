@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import views
+from scheduling import call_views, views
 
 app_name = "schedule"
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
         views.appointment_undo,
         name="undo",
     ),
+    path(
+        "patients/<int:patient_id>/appointments/<int:appointment_id>/reschedule/",
+        views.reschedule,
+        name="reschedule",
+    ),
     path("patients/<int:patient_id>/course/restart/", views.restart, name="restart"),
     path(
         "patients/<int:patient_id>/appointments/<int:appointment_id>/cancel-for-course/",
@@ -37,6 +42,7 @@ urlpatterns = [
         views.keep_booking,
         name="booking_keep",
     ),
+    path("patients/<int:patient_id>/calls/", call_views.call_record, name="call_record"),
     path("feed/", views.feed_settings, name="feed_settings"),
     path("feed/<str:token>.ics", views.clinician_feed, name="feed"),
 ]

@@ -18,7 +18,14 @@ from clinic.roles import Role, neurologist_required, role_required, staff_requir
 from patients.access import patient_for_user, staff_patient
 from patients.chart import patient_header
 from scheduling.agenda import CLINICIANS_PER_PAGE, agenda, calendar_clinicians, live_appointments
-from scheduling.booking import appointment_book, appointment_set_status, appointment_undo_status
+from scheduling.booking import (
+    allowed_statuses,
+    appointment_book,
+    appointment_reschedule,
+    appointment_set_status,
+    appointment_undo_status,
+    booking_cautions,
+)
 from scheduling.courses import (
     booking_keep,
     bookings_against_course,
@@ -26,7 +33,7 @@ from scheduling.courses import (
     course_restart,
 )
 from scheduling.feeds import clinician_calendar, feed_reset, patient_calendar, working_feeds
-from scheduling.forms import BookingForm, CancelForm, DayForm, RestartForm
+from scheduling.forms import BookingForm, CancelForm, DayForm, RescheduleForm, RestartForm
 from scheduling.models import Appointment, CalendarFeed, CourseStatus
 from scheduling.slots import WINDOW_DAYS, next_injection_slots
 
@@ -71,6 +78,9 @@ def book_next(request, patient_id: int):
         {
             **patient_header(patient),
             "course": course,
+            "cautions": booking_cautions(
+                patient, kind=Appointment.Kind.INJECTION, day=plan.first, now=now, course=course
+            ),
             "plan": plan,
             "later": plan.last + timedelta(days=1),
             "earlier": earlier if plan.first > timezone.localdate(now) else None,
@@ -80,11 +90,7 @@ def book_next(request, patient_id: int):
 
 def booked_message(request, appointment: Appointment, created: bool) -> None:
     """Say what was booked, or that a repeated submission booked nothing more."""
-    when = timezone.localtime(appointment.starts_at)
-    summary = (
-        f"{appointment.get_kind_display()} on {when:%A %-d %B %Y at %H:%M} "
-        f"with {appointment.clinician}"
-    )
+    summary = f"{appointment.get_kind_display()} {new_time(appointment)}"
     if created:
         messages.success(request, f"Booked: {summary}.")
     else:
@@ -113,10 +119,20 @@ def book(request, patient_id: int):
         else:
             booked_message(request, appointment, created)
             return redirect(reverse("patients:chart", args=[patient.pk]) + "#appointments")
+    kind = form.data.get("kind") or form.initial.get("kind") or Appointment.Kind.INJECTION
+    cautions = booking_cautions(
+        patient, kind=kind, day=timezone.localdate(), now=timezone.now(), course=course
+    )
     return render(
         request,
         "scheduling/appointment_form.html",
-        {**patient_header(patient), "form": form, "due_on": due_on, "course": course},
+        {
+            **patient_header(patient),
+            "form": form,
+            "due_on": due_on,
+            "course": course,
+            "cautions": cautions,
+        },
     )
 
 
@@ -137,8 +153,43 @@ def appointment_detail(request, patient_id: int, appointment_id: int):
             "history": history,
             "cancel_form": CancelForm(),
             "statuses": Status,
+            "allowed": allowed_statuses(appointment, timezone.localdate()),
+            "can_reschedule": appointment.status == Status.BOOKED
+            and appointment.starts_at > timezone.now(),
         },
     )
+
+
+@staff_required
+@require_POST
+def reschedule(request, patient_id: int, appointment_id: int):
+    """Move a booking to a free slot (the calendar's buttons while rescheduling)."""
+    patient, appointment = patient_appointment(request, patient_id, appointment_id)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a free slot to move the appointment to.")
+        return redirect("schedule:appointment", patient.pk, appointment.pk)
+    now = timezone.now()
+    try:
+        new = appointment_reschedule(
+            appointment,
+            clinician=form.cleaned_data["clinician"],
+            starts_at=form.starts_at,
+            by=request.user,
+            due_on=course_of(patient, timezone.localdate(now)).next_injection_due,
+            override_reason=form.cleaned_data["override_reason"],
+            now=now,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("schedule:appointment", patient.pk, appointment.pk)
+    messages.success(request, f"Rescheduled: {appointment.get_kind_display()} now {new_time(new)}.")
+    return redirect("schedule:appointment", patient.pk, new.pk)
+
+
+def new_time(appointment: Appointment) -> str:
+    when = timezone.localtime(appointment.starts_at)
+    return f"on {when:%A %-d %B %Y at %H:%M} with {appointment.clinician}"
 
 
 def set_status_from_post(request, appointment: Appointment) -> tuple[Appointment, str | None]:
@@ -296,6 +347,23 @@ def query_without_page(request) -> str:
     return query.urlencode()
 
 
+def slot_target(request, form: DayForm) -> dict:
+    """Whom a free slot's button books: a patient (`?patient=`), or the booking being moved
+    (`?reschedule=`); with neither, free slots are only shown. 404 for a bad id."""
+    if not form.is_valid():
+        return {"for_patient": None, "moving": None, "keep": ""}
+    moving_id, patient_id = form.cleaned_data["reschedule"], form.cleaned_data["patient"]
+    if moving_id:
+        moving = get_object_or_404(
+            Appointment.objects.select_related("patient"), pk=moving_id, status=Status.BOOKED
+        )
+        return {"for_patient": None, "moving": moving, "keep": f"&reschedule={moving.pk}"}
+    if patient_id:
+        patient = staff_patient(request, patient_id)
+        return {"for_patient": patient, "moving": None, "keep": f"&patient={patient.pk}"}
+    return {"for_patient": None, "moving": None, "keep": ""}
+
+
 def _calendar(request, template: str, first_of, days: int):
     now = timezone.now()
     today = timezone.localdate(now)
@@ -323,6 +391,7 @@ def _calendar(request, template: str, first_of, days: int):
             "previous": first - step,
             "next": first + step,
             "today": today,
+            **slot_target(request, form),
         },
     )
 

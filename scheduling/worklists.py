@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 from scheduling.calendar import local_datetime
+from scheduling.calls import calls_first, with_calls
 from scheduling.courses import bookings_against_course, paused_or_stopped
 from scheduling.models import Appointment, Reminder
 
@@ -24,11 +25,14 @@ UPCOMING = [Status.BOOKED, Status.ARRIVED]
 
 @dataclass
 class Worklists:
+    """Each list's first `rows` rows, and in `counts` how many each list has in all."""
+
     due_soon: list
     overdue: list
     not_rebooked: list
     failed_reminders: list
     against_course: list
+    counts: dict
     rows: int = ROWS
 
 
@@ -69,29 +73,49 @@ def missed_not_rebooked(today: date):
         Q(starts_at__gt=OuterRef("starts_at")) | Q(created_at__gt=OuterRef("status_changed_at"))
     )
     since = local_datetime(today - timedelta(days=MISSED_LOOKBACK_DAYS), time.min)
+    missed = Appointment.objects.filter(
+        status__in=[Status.NO_SHOW, Status.CANCELLED], starts_at__gte=since
+    )
+    missed_later = missed.filter(patient=OuterRef("patient"), starts_at__gt=OuterRef("starts_at"))
     return (
-        Appointment.objects.for_display()
-        .filter(status__in=[Status.NO_SHOW, Status.CANCELLED], starts_at__gte=since)
-        .filter(patient__status=Patient.Status.ACTIVE)
+        missed.filter(patient__status=Patient.Status.ACTIVE)
         .exclude(Exists(rebooked))
-        .order_by("-starts_at")
+        .exclude(Exists(missed_later))  # one row a patient: the latest miss
     )
 
 
 def front_desk_worklists(today: date, now: datetime | None = None) -> Worklists:
-    """Every list as of `today`; bookings against the course from `now` (default: the clock)."""
-    patients = patients_with_due_dates(today)
-    unbooked = patients.filter(injection_booked=False)
+    """Every list as of `today`; bookings against the course from `now` (default: the clock).
+
+    Each patient is on one list. A missed appointment not rebooked takes precedence over
+    "overdue" and "due soon": the desk rebooks a missed appointment, and its row says why
+    the patient is there. Rows tried fewer times, longer ago, come first (`scheduling.calls`).
+    """
+    now = now or timezone.now()
+    missed = missed_not_rebooked(today)
+    unbooked = (
+        patients_with_due_dates(today)
+        .filter(injection_booked=False)
+        .exclude(Exists(missed.filter(patient=OuterRef("pk"))))
+    )
+    due_soon = unbooked.filter(due_on__range=(today, today + timedelta(days=DUE_SOON_DAYS)))
+    overdue = unbooked.filter(due_on__lt=today)
+    patient_lists = {"due_soon": due_soon, "overdue": overdue}
+    counts = {name: rows.count() for name, rows in patient_lists.items()}
+    counts["not_rebooked"] = missed.count()
+    calls = {
+        name: list(calls_first(with_calls(rows, "pk", now), "due_on", "family_name")[:ROWS])
+        for name, rows in patient_lists.items()
+    }
+    missed_rows = with_calls(missed.for_display(), "patient", now)
     return Worklists(
-        due_soon=list(
-            unbooked.filter(due_on__range=(today, today + timedelta(days=DUE_SOON_DAYS)))[:ROWS]
-        ),
-        overdue=list(unbooked.filter(due_on__lt=today)[:ROWS]),
-        not_rebooked=list(missed_not_rebooked(today)[:ROWS]),
+        **calls,
+        counts=counts,
+        not_rebooked=list(calls_first(missed_rows, "-starts_at")[:ROWS]),
         failed_reminders=list(
             Reminder.objects.filter(status__in=[Reminder.Status.FAILED, Reminder.Status.GAVE_UP])
             .select_related("appointment__patient")
             .order_by("appointment__starts_at")[:ROWS]
         ),
-        against_course=list(bookings_against_course(today, now or timezone.now())[:ROWS]),
+        against_course=list(bookings_against_course(today, now)[:ROWS]),
     )

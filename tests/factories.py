@@ -176,3 +176,18 @@ class DiaryImportFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(PatientFactory)
     rows = 300
+
+
+class IssuedLetterFactory(factory.django.DjangoModelFactory):
+    """A stored letter (placeholder bytes: tests of rendering use reviews.letters)."""
+
+    class Meta:
+        model = "reviews.IssuedLetter"
+
+    review = factory.SubFactory(ReviewFactory)
+    kind = "gp"
+    page_size = "A4"
+    pdf = b"%PDF-1.7 placeholder"
+    html = "<p>letter</p>"
+    issued_by = factory.SelfAttribute("review.reviewed_by")
+    issued_at = factory.LazyFunction(timezone.now)

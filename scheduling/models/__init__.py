@@ -10,11 +10,13 @@ from scheduling.models.calendar import (
     Reminder,
     Weekday,
 )
+from scheduling.models.calls import CallAttempt
 from scheduling.models.courses import CourseState, CourseStatus
 from scheduling.models.summaries import CourseSummary
 
 __all__ = [
     "Appointment",
+    "CallAttempt",
     "CalendarFeed",
     "ClinicianClinic",
     "ClinicianLeave",

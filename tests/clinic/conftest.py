@@ -11,6 +11,7 @@ from tests.factories import (
     DiaryDayFactory,
     DiaryImportFactory,
     InjectionSessionFactory,
+    IssuedLetterFactory,
     PatientMedicineFactory,
     PriorPreventiveFactory,
     ReviewFactory,
@@ -34,6 +35,7 @@ def world(neurologist, front_desk, patient, other_patient):
         "day": DiaryDayFactory(patient=patient, day=timezone.localdate()).pk,
         "medicine": PatientMedicineFactory(patient=patient).pk,
         "diary_import": DiaryImportFactory(patient=patient).pk,
-        "review": ReviewFactory(patient=patient, reviewed_by=neurologist).pk,
+        "review": (review := ReviewFactory(patient=patient, reviewed_by=neurologist)).pk,
+        "letter": IssuedLetterFactory(review=review).pk,
         "appointment": AppointmentFactory(patient=patient, clinician=neurologist).pk,
     }

@@ -110,6 +110,17 @@ URLS = [
     Url("progress:page", NEURO, {"patient_id": "patient"}),
     Url("progress:review_add", NEURO, {"patient_id": "patient"}),
     Url("progress:letter", NEURO, {"patient_id": "patient", "review_id": "review"}),
+    Url(
+        "progress:letter_issue",
+        NEURO,
+        {"patient_id": "patient", "review_id": "review"},
+        method="post",
+    ),
+    Url(
+        "progress:letter_download",
+        NEURO,
+        {"patient_id": "patient", "review_id": "review", "letter_id": "letter"},
+    ),
     Url("progress:portal", PATIENT),
     Url("progress:clinic_audit", NEURO),
     Url("schedule:day", STAFF),
@@ -119,6 +130,7 @@ URLS = [
     Url("schedule:feed_settings", NEURO),
     Url("schedule:book_next", STAFF, {"patient_id": "patient"}),
     Url("schedule:book", STAFF, {"patient_id": "patient"}),
+    Url("schedule:call_record", STAFF, {"patient_id": "patient"}, method="post"),
     Url("schedule:patient_ics", STAFF | PATIENT, {"patient_id": "patient"}),
     Url("schedule:appointment", STAFF, {"patient_id": "patient", "appointment_id": "appointment"}),
     Url(
@@ -128,6 +140,12 @@ URLS = [
         method="post",
     ),
     Url("schedule:undo", STAFF, {"patient_id": "patient", "appointment_id": "appointment"}, "post"),
+    Url(
+        "schedule:reschedule",
+        STAFF,
+        {"patient_id": "patient", "appointment_id": "appointment"},
+        method="post",
+    ),
     Url("schedule:restart", NEURO, {"patient_id": "patient"}),
     Url(
         "schedule:booking_cancel",

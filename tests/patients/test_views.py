@@ -42,7 +42,9 @@ class TestCreatingPatients:
 
     def test_generated_mrns_are_distinct(self, front_desk_client):
         front_desk_client.post(reverse("patients:create"), patient_form())
-        front_desk_client.post(reverse("patients:create"), patient_form(given_name="John"))
+        front_desk_client.post(
+            reverse("patients:create"), patient_form(given_name="John", different_person="on")
+        )
         assert len(set(Patient.objects.values_list("mrn", flat=True))) == 2
 
     def test_a_given_mrn_is_kept_in_capitals(self, neurologist_client):

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from playwright.sync_api import expect
 
-from reviews.models import Review
+from reviews.models import IssuedLetter, Review
 from reviews.summaries import refresh_summaries
 from tests.browser import log_in
 from tests.factories import PatientFactory
@@ -71,12 +71,14 @@ def test_neurologist_reviews_from_the_queue_and_prints_the_letter(
     assert Review.objects.get().reason == "Patient plans a pregnancy."
 
     page.get_by_role("link", name="Letter to GP").click()
-    letter = page.get_by_test_id("letter")
-    expect(letter).to_contain_text("Stop treatment. Patient plans a pregnancy.")
-    expect(letter).to_contain_text("MIDAS: 14 (Grade III: moderate disability)")
-    expect(page.get_by_role("button", name="Print")).to_be_visible()
-    page.emulate_media(media="print")
-    screenshot(page, "progress-letter-print")
+    page.get_by_label("Kind").select_option("gp")
+    page.get_by_role("button", name="Issue the letter").click()
+    expect(page.get_by_text("Letter to the GP issued.")).to_be_visible()
+    expect(page.get_by_test_id("issued-letter")).to_have_count(1)
+    letter = IssuedLetter.objects.get()
+    assert "Stop treatment.</strong> Patient plans a pregnancy." in letter.html
+    assert "MIDAS: 14 (Grade III: moderate disability)" in letter.html
+    screenshot(page, "progress-letters")
 
 
 def test_the_patient_sees_their_progress_on_a_phone(phone_page, screenshot, patient):
