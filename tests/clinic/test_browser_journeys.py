@@ -31,7 +31,7 @@ def test_front_desk_adds_a_patient_and_finds_them(page, screenshot, front_desk):
     screenshot(page, "chart-new-patient-front-desk")
 
     page.get_by_role("link", name="Patients", exact=True).click()
-    page.get_by_label("Name, MRN or date of birth").fill("testwell")
+    page.get_by_label("Name, MRN, phone, email or date of birth").fill("testwell")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Testwell, Imogen").click()
     assert "Imogen Testwell" in page.get_by_role("heading", level=1).inner_text()
