@@ -17,6 +17,7 @@ from tests.factories import (
     InjectionSessionFactory,
     PatientFactory,
     PortalPatientFactory,
+    ReviewFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -158,3 +159,15 @@ def test_the_progress_charts_and_the_clinic_audit(
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_text("The period ends before it starts.")).to_be_visible()
     check(page, axe_source, screenshot, "clinic-audit-errors")
+
+
+def test_the_letters_page_before_and_after_a_letter_is_issued(
+    page, screenshot, axe_source, neurologist, clinic
+):
+    review = ReviewFactory(patient=clinic, reviewed_by=neurologist)
+    log_in(page, neurologist.username)
+    page.goto(f"/patients/{clinic.pk}/progress/reviews/{review.pk}/letter/")
+    check(page, axe_source, screenshot, "letters")
+    page.get_by_role("button", name="Issue the letter").click()
+    expect(page.get_by_role("heading", name="Issued letters")).to_be_visible()
+    check(page, axe_source, screenshot, "letters-issued")
