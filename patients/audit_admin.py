@@ -77,6 +77,19 @@ class AuditedReadsMixin:
         )
 
 
+class ReadOnlyAdminMixin:
+    """Nothing added, changed or deleted here: the domain functions write these rows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(AuditedReadsMixin, admin.ModelAdmin):
     pass
 
@@ -153,7 +166,7 @@ class DayFilter(TextInputFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The whole audit trail, read-only for everyone (the database refuses changes too)."""
 
     list_display = [
@@ -179,12 +192,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_per_page = 50
     fields = [*list_display, "user", "changes", "path"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from patients.audit_admin import AuditedAdmin, AuditedHistoryAdmin
+from patients.audit_admin import AuditedAdmin, AuditedHistoryAdmin, ReadOnlyAdminMixin
 from scheduling.models import (
     Appointment,
     CalendarFeed,
@@ -49,22 +49,13 @@ class AppointmentAdmin(AuditedHistoryAdmin):
 
 
 @admin.register(CourseState)
-class CourseStateAdmin(AuditedHistoryAdmin):
+class CourseStateAdmin(ReadOnlyAdminMixin, AuditedHistoryAdmin):
     """Read only: decisions (the review) and restarts (the chart) change it, with their rules."""
 
     list_display = ["patient", "status", "since", "resume_on", "started_on", "changed_by"]
     list_filter = ["status"]
     list_select_related = ["patient", "changed_by"]
     search_fields = ["patient__family_name", "patient__mrn"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reminder)

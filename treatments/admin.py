@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from patients.audit_admin import AuditedHistoryAdmin
+from patients.audit_admin import AuditedHistoryAdmin, ReadOnlyAdminMixin
 from treatments.models import (
     AdverseEvent,
     CostSettings,
@@ -65,7 +65,7 @@ class SessionAmendmentInline(admin.TabularInline):
 
 
 @admin.register(InjectionSession)
-class InjectionSessionAdmin(AuditedHistoryAdmin):
+class InjectionSessionAdmin(ReadOnlyAdminMixin, AuditedHistoryAdmin):
     """Read-only here: sessions are recorded, signed and amended from the chart."""
 
     list_display = ["patient", "number", "performed_on", "units_given", "lot_number", "signed_at"]
@@ -73,15 +73,6 @@ class InjectionSessionAdmin(AuditedHistoryAdmin):
     search_fields = ["patient__mrn", "patient__family_name", "lot_number"]
     date_hierarchy = "performed_on"
     inlines = [InjectedSiteInline, SessionAmendmentInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AdverseEvent)
