@@ -13,6 +13,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations
 
 from clinic import audit
 from clinic.roles import Role
+from tests.browser import AXE
 from tests.clock import NOON
 from tests.factories import PortalPatientFactory, UserFactory
 
@@ -86,6 +87,13 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make test` (it installs it under var/axe).")
+    return AXE.read_text()
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ violation, they reflow at 200% zoom (a 1280 px window at 200% is 640 CSS px wide
 main actions work from the keyboard. Screenshots go to var/screenshots/a11y-*.png."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from scheduling.models import Appointment
-from tests.browser import log_in
+from tests.browser import AXE, log_in, serious_violations  # noqa: F401 (imported elsewhere)
 from tests.factories import (
     AdverseEventFactory,
     AppointmentFactory,
@@ -21,28 +20,7 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AXE = (
-    Path(__file__).resolve().parents[2] / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-)
-SERIOUS = """async () => {
-    const result = await axe.run(document);
-    return result.violations
-        .filter((v) => v.impact === "serious" || v.impact === "critical")
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}"""
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make test` (it installs it under var/axe).")
-    return AXE.read_text()
-
-
-def serious_violations(page, axe_source: str) -> list[str]:
-    page.evaluate(axe_source)  # evaluated through the DevTools protocol: no inline script
-    return page.evaluate(SERIOUS)
 
 
 def check(page, axe_source, screenshot, name: str) -> None:
