@@ -1,7 +1,8 @@
 """Every page the clinic serves, as each role that may open it sees it: axe-core finds no
-serious or critical violation. The pages are the GET URLs of the permission matrix
-(`test_url_permissions.URLS`), so a new page is checked the day it is listed there.
-Staff pages are checked on a 1280 px screen, portal pages on a 390 px phone."""
+serious or critical violation, and no page scrolls sideways at 200% zoom. The pages are the
+GET URLs of the permission matrix (`test_url_permissions.URLS`), so a new page is checked the
+day it is listed there. Staff pages are checked on a 1280 px screen, portal pages on a 390 px
+phone (at 200%, 195 CSS px)."""
 
 import pytest
 
@@ -27,6 +28,18 @@ def pages_for(role: Role) -> list:
     return [url for url in PAGES if role in url.roles]
 
 
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def scrolls_sideways_at_200_percent(page) -> str:
+    """200% zoom halves the CSS width; a page that then scrolls sideways fails WCAG reflow."""
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"] // 2, "height": viewport["height"]})
+    overflow = page.evaluate(OVERFLOW)
+    page.set_viewport_size(viewport)
+    return f"scrolls {overflow} px sideways at 200% zoom" if overflow > 0 else ""
+
+
 def violations_on_every_page(page, axe_source, world, role: Role) -> dict[str, list[str]]:
     log_in(page, world["users"][role].username)
     found = {}
@@ -35,6 +48,8 @@ def violations_on_every_page(page, axe_source, world, role: Role) -> dict[str, l
         assert response.status < 400, f"{url.name} answered {response.status}"
         if problems := serious_violations(page, axe_source):
             found[url.name] = problems
+        if sideways := scrolls_sideways_at_200_percent(page):
+            found[url.name] = found.get(url.name, []) + [sideways]
     return found
 
 
