@@ -145,7 +145,8 @@ def test_a_failing_job_is_retried_then_failed_and_shown_to_administrators(client
 def test_reminders_run_by_two_workers_at_once_are_each_sent_once():
     appointments = [
         AppointmentFactory(
-            patient=PatientFactory(), starts_at=NOON + timedelta(days=1, minutes=20 * n)
+            patient=PatientFactory(preferred_contact="email"),
+            starts_at=NOON + timedelta(days=1, minutes=20 * n),
         )
         for n in range(6)
     ]
