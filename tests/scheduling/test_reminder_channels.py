@@ -299,10 +299,10 @@ def test_the_reminders_page_makes_the_same_queries_at_any_size(
     clinic_of(size)
     run()
     Reminder.objects.filter(channel="email").update(response=Reminder.Response.CONFIRMED)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         page = front_desk_client.get(reverse("schedule:reminders"))
     assert page.status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(4):
         assert front_desk_client.get(reverse("schedule:letters")).status_code == 200
 
 
