@@ -2,11 +2,13 @@
 what failed, with counts; the batch of letters to print and the reminder calls to make.
 
 Only reminders still wanted count (`scheduling.reminders.still_wanted`): an appointment not yet
-begun and still booked, or a check-in still open. Each list is one query, whatever its size.
+begun and still booked, or a check-in still open. Each list is one query, whatever its size,
+and reads only the reminders made in the last `RECENT_DAYS` (an index range), not every
+reminder ever sent.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -20,6 +22,8 @@ from scheduling.worklists import ROWS
 Status = Reminder.Status
 Response = Reminder.Response
 FAILED = [Status.FAILED, Status.GAVE_UP]
+# Reminders are made days before their appointment, prompts at most 28 days after a session.
+RECENT_DAYS = 60
 # The desk's lists: name → (what a row of it is, its order).
 LISTS = {
     "asked_to_change": (Q(response=Response.CHANGE), "responded_at"),
@@ -49,7 +53,8 @@ class ReminderDesk:
 
 def current_reminders(now: datetime):
     return (
-        Reminder.objects.filter(still_wanted(now))
+        Reminder.objects.filter(created_at__gte=now - timedelta(days=RECENT_DAYS))
+        .filter(still_wanted(now))
         .exclude(patient__status=Patient.Status.DISCHARGED)
         .select_related("patient", "appointment__clinician", "session")
     )

@@ -76,6 +76,10 @@ class Migration(migrations.Migration):
             model_name='reminder',
             index=models.Index(fields=['status', 'kind'], name='reminder_status_idx'),
         ),
+        migrations.AddIndex(
+            model_name='reminder',
+            index=models.Index(fields=['created_at'], name='reminder_created_idx'),
+        ),
         migrations.AddConstraint(
             model_name='reminder',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('appointment__isnull', False), ('kind', 'appointment'), ('session__isnull', True)), models.Q(('appointment__isnull', True), ('kind', 'check_in'), ('session__isnull', False)), _connector='OR'), name='reminder_one_subject'),

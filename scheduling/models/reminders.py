@@ -72,7 +72,10 @@ class Reminder(models.Model):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["status", "kind"], name="reminder_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="reminder_status_idx"),
+            models.Index(fields=["created_at"], name="reminder_created_idx"),
+        ]
 
     def __str__(self):
         subject = self.appointment if self.kind == self.Kind.APPOINTMENT else self.session
