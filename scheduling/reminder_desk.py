@@ -10,7 +10,6 @@ reminder ever sent.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import Count, Q
 
 from patients.models import Patient
@@ -89,11 +88,9 @@ def letters_to_print(now: datetime) -> list[Reminder]:
     )
 
 
-@transaction.atomic
 def letters_printed(*, reminder_ids: list[int], by, now: datetime) -> int:
     """Record that `by` printed these letters at `now`; those already recorded (by someone
-    else, a moment ago) are left as they are. Returns how many were recorded."""
-    letters = Reminder.objects.select_for_update().filter(
-        pk__in=reminder_ids, status=Status.TO_PRINT
-    )
+    else, even a moment ago: the UPDATE rechecks the status of a row it waited for) are left
+    as they are. Returns how many were recorded."""
+    letters = Reminder.objects.filter(pk__in=reminder_ids, status=Status.TO_PRINT)
     return letters.update(status=Status.SENT, sent_at=now, sent_by=by, updated_at=now)
