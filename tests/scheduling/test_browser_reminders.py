@@ -40,6 +40,14 @@ def remind(contact: str, given: str, family: str, **patient):
     return appointment
 
 
+def reflows_at_200_percent(page) -> bool:
+    """A 1280 px window at 200% zoom is 640 CSS px wide: nothing may scroll sideways."""
+    page.set_viewport_size({"width": 640, "height": 900})
+    fits = page.evaluate(OVERFLOW) <= 0
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return fits
+
+
 def link(appointment, action: str) -> str:
     body = next(m.body for m in mail.outbox if m.to == [appointment.patient.email])
     confirm, change = re.findall(r"https?://[^/\s]+(/schedule/r/[^/\s]+/)", body)
@@ -95,12 +103,14 @@ def test_the_desk_sees_the_answers_and_prints_the_letters(page, screenshot, fron
     expect(page.get_by_test_id("reminder-calls")).to_contain_text("Eve Evans")
     assert serious_violations(page, AXE.read_text()) == []
     screenshot(page, "reminders-desk")
+    assert reflows_at_200_percent(page)
 
     page.get_by_role("link", name="Letters to print").click()
     expect(page.get_by_test_id("letter")).to_have_count(1)
     expect(page.get_by_test_id("letter")).to_contain_text("2 Mill Lane")
     assert serious_violations(page, AXE.read_text()) == []
     screenshot(page, "reminder-letters")
+    assert reflows_at_200_percent(page)
     page.get_by_role("button", name="Record 1 letter as printed").click()
     expect(page.get_by_text("1 letter recorded as printed.")).to_be_visible()
 
