@@ -215,6 +215,24 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Headache clinic <clinic@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Text messages (clinic/sms.py): a backend class, as for email. Twilio's Messages API is the real
+# one; SMS_API_BASE_URL can point elsewhere (a test's fake, a regional edge).
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND",
+    "clinic.sms.ConsoleBackend" if DEBUG or TESTING else "clinic.sms.TwilioBackend",
+)
+SMS_FROM = os.environ.get("SMS_FROM", "")
+SMS_API_BASE_URL = os.environ.get("SMS_API_BASE_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+SMS_DEFAULT_COUNTRY_CODE = os.environ.get("SMS_DEFAULT_COUNTRY_CODE", "44")
+# Where patients open the links in reminders sent outside a request (jobs): the site's address.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# A reminder's confirm and change links work for this many days.
+REMINDER_LINK_DAYS = env_int("REMINDER_LINK_DAYS", 14)
+
 # The clinic's details: letterheads, the portal, reminders, after-care sheets and .ics files.
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Headache Clinic")
 CLINIC_ADDRESS = os.environ.get(

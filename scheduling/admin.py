@@ -60,9 +60,10 @@ class CourseStateAdmin(ReadOnlyAdminMixin, AuditedHistoryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(AuditedAdmin):
-    list_display = ["appointment", "status", "attempts", "sent_at", "last_error"]
-    list_filter = ["status"]
-    list_select_related = ["appointment__patient"]
+    list_display = ["patient", "kind", "channel", "status", "response", "attempts", "sent_at"]
+    list_filter = ["kind", "channel", "status", "response"]
+    list_select_related = ["patient"]
+    raw_id_fields = ["patient", "appointment", "session", "sent_by"]
 
 
 @admin.register(CalendarFeed)

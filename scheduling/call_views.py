@@ -1,10 +1,12 @@
-"""The worklist row's call log form: one POST records an attempt and returns to the worklist."""
+"""The worklist row's call log form: one POST records an attempt and returns to the worklist
+(or to the reminders page it came from)."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic.roles import staff_required
@@ -32,4 +34,7 @@ def call_record(request, patient_id: int):
             messages.success(request, f"Call to {patient.full_name} logged.")
     else:
         messages.error(request, "Choose what happened on the call.")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("home")

@@ -23,20 +23,28 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from patients.models import Patient
-from scheduling.models import CallAttempt
+from scheduling.models import CallAttempt, Reminder
 
 CALL_WINDOW_DAYS = 14
 CHOICES = CallAttempt.Outcome.choices
+# A call that reached the patient, or left them a message, gives them their reminder.
+REACHED = [CallAttempt.Outcome.CALLED, CallAttempt.Outcome.LEFT_MESSAGE, CallAttempt.Outcome.BOOKED]
 
 
 @transaction.atomic
 def record_call(*, patient: Patient, outcome: str, note: str, by, now: datetime) -> CallAttempt:
-    """Log one attempt to reach `patient` (an `CallAttempt.Outcome`), made by `by` at `now`."""
+    """Log one attempt to reach `patient` (an `CallAttempt.Outcome`), made by `by` at `now`.
+    A call that reached them marks their reminders waiting for a call (`scheduling.reminders`)
+    given, by `by`."""
     attempt = CallAttempt(
         patient=patient, outcome=outcome, note=note.strip(), made_by=by, made_at=now
     )
     attempt.full_clean()
     attempt.save()
+    if outcome in REACHED:
+        Reminder.objects.filter(patient=patient, status=Reminder.Status.TO_CALL).update(
+            status=Reminder.Status.SENT, sent_at=now, sent_by=by, updated_at=now
+        )
     return attempt
 
 

@@ -6,13 +6,15 @@ from clinic.sections import Section
 from scheduling.agenda import upcoming_for_patient
 from scheduling.courses import course_of
 from scheduling.models import CallAttempt
+from scheduling.reminder_desk import reminder_counts
 from scheduling.worklists import ROWS, front_desk_worklists
 
 WORKLIST = "scheduling/worklist_patients.html"
 
 
 def worklists(*, request, today) -> list[Section]:
-    lists = front_desk_worklists(today, timezone.now())
+    now = timezone.now()
+    lists = front_desk_worklists(today, now)
     common = {"rows_per_list": ROWS, "today": today, "call_outcomes": CallAttempt.Outcome.choices}
     return [
         Section(
@@ -56,9 +58,9 @@ def worklists(*, request, today) -> list[Section]:
             },
         ),
         Section(
-            "Reminders that could not be sent",
-            "scheduling/partials/failed_reminders.html",
-            {**common, "failed_reminders": lists.failed_reminders},
+            "Reminders",
+            "scheduling/partials/reminders_summary.html",
+            {"counts": reminder_counts(now)},
         ),
     ]
 

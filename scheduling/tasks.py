@@ -3,7 +3,12 @@
 from django.utils import timezone
 
 from clinic import jobs
-from scheduling.reminders import DEFAULT_DAYS_BEFORE, reminders_queue, reminders_send
+from scheduling.reminders import (
+    DEFAULT_DAYS_BEFORE,
+    check_in_prompts_queue,
+    reminders_queue,
+    reminders_send,
+)
 
 # Reminders go out in the clinic's day, as the old crontab did (07:00–20:45 local time).
 REMINDER_HOURS = range(7, 21)
@@ -17,4 +22,15 @@ def send_reminders(timestamp: int) -> str:
         return "outside the clinic's day"
     queued = reminders_queue(days_before=DEFAULT_DAYS_BEFORE, now=now)
     run = reminders_send(now=now)
-    return f"{queued} new, {run.sent} sent, {run.failed} failed"
+    return f"{queued} new, {run}"
+
+
+@jobs.periodic(cron="0 9 * * *", name="scheduling.prompt_check_ins")
+def prompt_check_ins(timestamp: int) -> str:
+    """Each morning (09:00 UTC, in the clinic's day): ask each patient whose side-effect
+    check-in is open and unanswered to answer it, once, by their preferred channel; the
+    reminder job's next run retries what failed."""
+    now = jobs.tick_time(timestamp)
+    queued = check_in_prompts_queue(today=timezone.localdate(now))
+    run = reminders_send(now=now)
+    return f"{queued} new check-in prompts, {run}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import call_views, views
+from scheduling import call_views, reminder_views, views
 
 app_name = "schedule"
 urlpatterns = [
@@ -43,6 +43,14 @@ urlpatterns = [
         name="booking_keep",
     ),
     path("patients/<int:patient_id>/calls/", call_views.call_record, name="call_record"),
+    path("reminders/", reminder_views.reminders, name="reminders"),
+    path("reminders/letters/", reminder_views.letters, name="letters"),
+    path(
+        "reminders/letters/printed/",
+        reminder_views.letters_mark_printed,
+        name="letters_printed",
+    ),
+    path("r/<str:token>/", reminder_views.reminder_answer_page, name="reminder_answer"),
     path("feed/", views.feed_settings, name="feed_settings"),
     path("feed/<str:token>.ics", views.clinician_feed, name="feed"),
 ]

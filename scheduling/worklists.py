@@ -13,7 +13,7 @@ from patients.models import Patient
 from scheduling.calendar import local_datetime
 from scheduling.calls import calls_first, with_calls
 from scheduling.courses import bookings_against_course, paused_or_stopped
-from scheduling.models import Appointment, Reminder
+from scheduling.models import Appointment
 
 DUE_SOON_DAYS = 14
 MISSED_LOOKBACK_DAYS = 90
@@ -30,7 +30,6 @@ class Worklists:
     due_soon: list
     overdue: list
     not_rebooked: list
-    failed_reminders: list
     against_course: list
     counts: dict
     rows: int = ROWS
@@ -112,10 +111,5 @@ def front_desk_worklists(today: date, now: datetime | None = None) -> Worklists:
         **calls,
         counts=counts,
         not_rebooked=list(calls_first(missed_rows, "-starts_at")[:ROWS]),
-        failed_reminders=list(
-            Reminder.objects.filter(status__in=[Reminder.Status.FAILED, Reminder.Status.GAVE_UP])
-            .select_related("appointment__patient")
-            .order_by("appointment__starts_at")[:ROWS]
-        ),
         against_course=list(bookings_against_course(today, now)[:ROWS]),
     )

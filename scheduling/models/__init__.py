@@ -1,4 +1,5 @@
-"""Scheduling models: the calendar, appointments, reminders, feeds, course states, summaries."""
+"""Scheduling models: the calendar, appointments, reminders and check-in prompts, feeds,
+course states, summaries."""
 
 from scheduling.models.calendar import (
     Appointment,
@@ -7,11 +8,11 @@ from scheduling.models.calendar import (
     ClinicianLeave,
     Closure,
     OpeningHours,
-    Reminder,
     Weekday,
 )
 from scheduling.models.calls import CallAttempt
 from scheduling.models.courses import CourseState, CourseStatus
+from scheduling.models.reminders import Reminder
 from scheduling.models.summaries import CourseSummary
 
 __all__ = [

@@ -301,32 +301,6 @@ class Appointment(models.Model):
             raise ValidationError({"cancellation_reason": "Give a reason for cancelling."})
 
 
-class Reminder(models.Model):
-    """One emailed reminder per appointment: the unique row is what makes sending idempotent."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to send"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (will retry)"
-        GAVE_UP = "gave_up", "Failed (gave up)"
-
-    appointment = models.OneToOneField(
-        Appointment, on_delete=models.CASCADE, related_name="reminder"
-    )
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField("last error", max_length=300, blank=True)
-    sent_at = models.DateTimeField("sent at", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-updated_at"]
-
-    def __str__(self):
-        return f"Reminder for {self.appointment} ({self.get_status_display()})"
-
-
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 

@@ -19,6 +19,7 @@ from procrastinate.periodic import PeriodicRegistry
 
 from clinic import jobs
 from clinic.roles import Role
+from clinic.sms import read_sent
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import Reminder
 from tests.clock import NOON
@@ -145,7 +146,8 @@ def test_a_failing_job_is_retried_then_failed_and_shown_to_administrators(client
 def test_reminders_run_by_two_workers_at_once_are_each_sent_once():
     appointments = [
         AppointmentFactory(
-            patient=PatientFactory(), starts_at=NOON + timedelta(days=1, minutes=20 * n)
+            patient=PatientFactory(preferred_contact="email"),
+            starts_at=NOON + timedelta(days=1, minutes=20 * n),
         )
         for n in range(6)
     ]
@@ -156,6 +158,22 @@ def test_reminders_run_by_two_workers_at_once_are_each_sent_once():
         appointment.patient.email for appointment in appointments
     )
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 6
+
+
+def test_text_message_reminders_run_by_two_workers_at_once_are_each_sent_once(settings, tmp_path):
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = "clinic.sms.FileBackend", str(tmp_path)
+    for n in range(6):
+        AppointmentFactory(
+            patient=PatientFactory(preferred_contact="sms", phone=f"07700 9000{n:02d}"),
+            starts_at=NOON + timedelta(days=1, minutes=20 * n),
+        )
+    for _ in range(4):
+        scheduling_tasks.send_reminders.defer(timestamp=int(NOON.timestamp()))
+    run_workers(2)
+    assert sorted(sms["to"] for sms in read_sent(tmp_path)) == [
+        f"+4477009000{n:02d}" for n in range(6)
+    ]
+    assert Reminder.objects.filter(status=Reminder.Status.SENT, channel="sms").count() == 6
 
 
 def test_reminders_wait_for_the_clinics_day():

@@ -27,6 +27,9 @@ NOT_CHECKED |= {  # password reset by email: public by design
 }
 NOT_CHECKED |= {"portal:accept_invitation"}  # public: the emailed one-time link (own tests)
 NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatments/test_feeds.py
+NOT_CHECKED |= {
+    "schedule:reminder_answer"
+}  # signed link: tests/scheduling/test_reminder_channels.py
 
 
 @dataclass
@@ -128,6 +131,9 @@ URLS = [
     Url("schedule:day_list", STAFF),
     Url("schedule:arrivals", STAFF),
     Url("schedule:feed_settings", NEURO),
+    Url("schedule:reminders", STAFF),
+    Url("schedule:letters", STAFF),
+    Url("schedule:letters_printed", STAFF, method="post"),
     Url("schedule:book_next", STAFF, {"patient_id": "patient"}),
     Url("schedule:book", STAFF, {"patient_id": "patient"}),
     Url("schedule:call_record", STAFF, {"patient_id": "patient"}, method="post"),

@@ -70,6 +70,8 @@ def test_the_portal_gives_the_number_to_phone(patient_client, patient):
 
 @override_settings(CLINIC_TELEPHONE=TELEPHONE)
 def test_the_reminder_gives_the_number_to_phone(patient):
+    patient.preferred_contact = patient.Contact.EMAIL  # reminders go by the preferred contact
+    patient.save()
     AppointmentFactory(patient=patient, starts_at=timezone.now() + timedelta(days=1))
     reminders_queue(days_before=2, now=timezone.now())
     reminders_send(now=timezone.now())

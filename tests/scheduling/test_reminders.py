@@ -8,6 +8,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.models import Patient
 from scheduling.models import Appointment, Reminder
 from scheduling.reminders import MAX_ATTEMPTS, reminders_queue, reminders_send
 from tests.factories import AppointmentFactory, PatientFactory
@@ -16,6 +17,7 @@ DOWN = "tests.scheduling.failing_email.DownEmailBackend"
 
 
 def tomorrow_appointment(**kwargs):
+    kwargs.setdefault("patient", PatientFactory(preferred_contact=Patient.Contact.EMAIL))
     return AppointmentFactory(starts_at=timezone.now() + timedelta(days=1), **kwargs)
 
 
@@ -27,7 +29,7 @@ def test_run_twice_sends_each_reminder_once(capsys):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [appointment.patient.email]
     assert "Reminder: your appointment on" in mail.outbox[0].subject
-    assert "1 new, 1 sent" in capsys.readouterr().out
+    assert "1 new, 1 sent, 0 failed" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -35,14 +37,17 @@ def test_only_booked_appointments_within_the_days_before_are_reminded():
     soon = tomorrow_appointment()
     AppointmentFactory(starts_at=timezone.now() + timedelta(days=10))
     tomorrow_appointment(status=Appointment.Status.CANCELLED, cancellation_reason="Ill")
-    tomorrow_appointment(patient=PatientFactory(email=""))
+    tomorrow_appointment(patient=PatientFactory(email="", preferred_contact="email"))
     call_command("send_reminders", days_before=2)
     assert [m.to for m in mail.outbox] == [[soon.patient.email]]
 
 
 @pytest.mark.django_db
 def test_the_number_of_days_is_configurable():
-    AppointmentFactory(starts_at=timezone.now() + timedelta(days=5))
+    AppointmentFactory(
+        starts_at=timezone.now() + timedelta(days=5),
+        patient=PatientFactory(preferred_contact=Patient.Contact.EMAIL),
+    )
     call_command("send_reminders", days_before=2)
     assert mail.outbox == []
     call_command("send_reminders", days_before=6)
@@ -56,8 +61,9 @@ def test_a_failure_is_shown_to_staff_and_retried_on_the_next_run(settings, front
     call_command("send_reminders")
     reminder = Reminder.objects.get()
     assert (reminder.status, reminder.attempts) == (Reminder.Status.FAILED, 1)
-    page = front_desk_client.get(reverse("front_desk_home")).text
-    assert "Reminders that could not be sent" in page and appointment.patient.full_name in page
+    page = front_desk_client.get(reverse("schedule:reminders")).text
+    assert "Could not be sent" in page and appointment.patient.full_name in page
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in page
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("send_reminders")

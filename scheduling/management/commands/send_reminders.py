@@ -6,9 +6,10 @@ from scheduling.reminders import DEFAULT_DAYS_BEFORE, reminders_queue, reminders
 
 class Command(BaseCommand):
     help = (
-        "Email patients a reminder of each booked appointment a number of days before it. "
+        "Remind patients of each booked appointment a number of days before it, by their "
+        "preferred contact (email, text message, a letter to print, or a call for the desk). "
         "Safe to run as often as you like, even twice at once: each reminder is sent once; "
-        "failed ones are retried on the next run. Run it from cron or a systemd timer."
+        "failed ones are retried on the next run. The job runner runs it every 15 minutes."
     )
 
     def add_arguments(self, parser):
@@ -26,4 +27,4 @@ class Command(BaseCommand):
         now = timezone.now()
         queued = reminders_queue(days_before=days_before, now=now)
         run = reminders_send(now=now)
-        self.stdout.write(f"Reminders: {queued} new, {run.sent} sent, {run.failed} failed.")
+        self.stdout.write(f"Reminders: {queued} new, {run}.")
