@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -25,7 +25,7 @@ from diaries.entries import (
     medicine_save,
     source_for,
 )
-from diaries.exchange import export_csv
+from diaries.exchange import HEADER, csv_chunks
 from diaries.forms import (
     DateRangeForm,
     DiaryDayForm,
@@ -306,7 +306,12 @@ def transfer(request, diary: Diary):
     return render(
         request,
         "diaries/transfer.html",
-        diary.context(export_form=export_form, import_form=import_form, result=result),
+        diary.context(
+            export_form=export_form,
+            import_form=import_form,
+            result=result,
+            header=",".join(HEADER),
+        ),
     )
 
 
@@ -332,12 +337,12 @@ def export(request, diary: Diary):
         messages.error(request, "Choose a valid date range to export.")
         return redirect(diary.url("transfer"))
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    response = HttpResponse(
-        export_csv(diary.patient, start, end), content_type="text/csv; charset=utf-8"
+    audit.record_export(request, diary.patient, "diary.csv", start=str(start), end=str(end))
+    response = StreamingHttpResponse(
+        csv_chunks(diary.patient, start, end), content_type="text/csv; charset=utf-8"
     )
     filename = f"diary-{diary.patient.mrn}-{start}-{end}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    audit.record_export(request, diary.patient, "diary.csv", start=str(start), end=str(end))
     return response
 
 

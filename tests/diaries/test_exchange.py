@@ -1,15 +1,17 @@
 """The diary CSV: exact format, all-or-nothing import with line numbers, idempotent re-import,
 and a round trip that reproduces every count."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from diaries.exchange import HEADER, export_csv, import_csv
+from diaries.exchange import BATCH_SIZE, HEADER, export_csv, import_csv
 from diaries.metrics import diary_counts, medication_overuse
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
+from patients.models import Patient
 from tests.factories import DiaryDayFactory, PatientFactory, PatientMedicineFactory
 
 # Tests read TODAY (some at collection, in parameters): the clock stands still on it.
@@ -149,6 +151,30 @@ def test_every_bad_row_is_reported_at_once_counting_lines_of_multiline_notes(pat
     assert "also on line 2" in errors[1]
 
 
+def test_every_problem_on_a_line_is_reported_each_with_the_line_number(patient):
+    line = row(TODAY, headache="maybe", severity="awful", hours="30", meds="Pill:simple:x;B:y:1")
+    errors = import_csv(
+        patient, csv_file(line, row(TODAY - timedelta(days=1), relief="lots"))
+    ).errors
+    assert errors == [
+        "Line 2: headache must be yes or no, not 'maybe'.",
+        "Line 2: severity must be one of none, mild, moderate, severe, not 'awful'.",
+        "Line 2: doses of Pill must be a whole number from 1 to 20.",
+        "Line 2: unknown medicine class 'y' (use triptan, ergot, opioid, combination, simple,"
+        " other).",
+        "Line 2: hours: Ensure this value is less than or equal to 24.",
+        "Line 3: relief must be one of none, partial, full, not 'lots'.",
+    ]
+    assert not DiaryDay.objects.exists()
+
+
+def test_a_rule_is_not_reported_about_a_value_that_could_not_be_read(patient):
+    """An unreadable headache answer does not also give "a day without headache has no
+    severity": that would blame the severity for the headache's mistake."""
+    errors = import_csv(patient, csv_file(row(TODAY, headache="?", severity="mild"))).errors
+    assert errors == ["Line 2: headache must be yes or no, not '?'."]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -240,8 +266,43 @@ class TestTransferPages:
         )
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert f"diary-{patient.mrn}-" in response["Content-Disposition"]
-        assert response.content.decode().splitlines()[1].startswith(TODAY.isoformat())
-        assert len(response.content.decode().splitlines()) == 2
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert lines[1].startswith(TODAY.isoformat())
+        assert len(lines) == 2
+
+    @pytest.mark.parametrize("staff", [False, True])
+    def test_the_download_button_downloads_the_range_shown(
+        self, client, patient, neurologist, staff
+    ):
+        """The page's export form sends its dates to the export, for the patient and staff."""
+        DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=3), note="kept")
+        client.force_login(neurologist if staff else patient.user)
+        page_url = (
+            reverse("diary:transfer", args=[patient.pk]) if staff else reverse("portal:transfer")
+        )
+        page = client.get(page_url).content.decode()
+        form = re.search(r'<form method="get" action="([^"]+)"', page)
+        assert form, "the export form has an action"
+        fields = dict(re.findall(r'name="(start|end)" value="([^"]+)"', page))
+        response = client.get(form.group(1), fields)
+        assert response.status_code == 200 and response.streaming
+        assert "attachment" in response["Content-Disposition"]
+        assert b"kept" in b"".join(response.streaming_content)
+
+    @pytest.mark.parametrize("days", [10, 2 * BATCH_SIZE + 5])
+    def test_a_long_diary_is_streamed_in_batches_with_bounded_queries(
+        self, patient_client, patient, django_assert_max_num_queries, days
+    ):
+        first = TODAY - timedelta(days=days - 1)
+        Patient.objects.filter(pk=patient.pk).update(registered_on=first)
+        DiaryDay.objects.bulk_create(
+            DiaryDay(patient=patient, day=first + timedelta(days=n)) for n in range(days)
+        )
+        with django_assert_max_num_queries(16):  # 4 per batch of days: days, doses, cursor
+            response = patient_client.get(reverse("portal:export"), {"start": first, "end": TODAY})
+            chunks = list(response.streaming_content)
+        assert len(chunks) == 1 + -(-days // BATCH_SIZE)  # the header, then each batch
+        assert b"".join(chunks).count(b"\n") == days + 1
 
     def test_export_with_a_bad_range_explains(self, patient_client):
         response = patient_client.get(reverse("portal:export"), {"start": "x"}, follow=True)
@@ -250,7 +311,7 @@ class TestTransferPages:
     def test_another_patients_diary_is_never_exported(self, patient_client, other_patient):
         DiaryDayFactory(patient=other_patient, day=TODAY, note="secret")
         response = patient_client.get(reverse("portal:export"), {"start": TODAY, "end": TODAY})
-        assert b"secret" not in response.content
+        assert b"secret" not in b"".join(response.streaming_content)
 
 
 class TestReport:
