@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from diaries.access import Diary
+from diaries.history import Removal, removed_days
 from diaries.models import DiaryDay, earliest_diary_day
 
 STATUS_LABELS = {
@@ -23,6 +24,7 @@ class CalendarDay:
     in_month: bool
     entry: DiaryDay | None
     url: str | None  # None when the day cannot be logged (future, before the diary starts)
+    removal: Removal | None = None  # shown to clinicians when the day is not in the diary now
 
     @property
     def status(self) -> str:
@@ -33,7 +35,8 @@ class CalendarDay:
     @property
     def label(self) -> str:
         late = " (entered late)" if self.entry and self.entry.late else ""
-        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{late}"
+        removed = f" ({self.removal})" if self.removal else ""
+        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{late}{removed}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class Month:
     def days(self) -> list[CalendarDay]:
         """The month's own days, for the text alternative."""
         return [cell for week in self.weeks for cell in week if cell.in_month]
+
+    @property
+    def removed(self) -> list[CalendarDay]:
+        """The month's days removed from the diary and not entered again (staff view)."""
+        return [cell for cell in self.days if cell.removal]
 
     @property
     def previous(self) -> date:
@@ -68,15 +76,15 @@ def months_between(start: date, end: date) -> list[date]:
 
 
 def diary_months(diary: Diary, months: list[date], today: date) -> list[Month]:
-    """Monday-first month grids for `months`, from one query for all their entries."""
+    """Monday-first month grids for `months`, from one query for all their entries (and, for
+    clinicians, one for the days removed from the diary)."""
     cal = calendar.Calendar(firstweekday=calendar.MONDAY)
     grids = [list(cal.monthdatescalendar(first.year, first.month)) for first in months]
     if not grids:
         return []
-    entries = {
-        entry.day: entry
-        for entry in diary.patient.diary_days.filter(day__range=(grids[0][0][0], grids[-1][-1][-1]))
-    }
+    span = (grids[0][0][0], grids[-1][-1][-1])
+    entries = {entry.day: entry for entry in diary.patient.diary_days.filter(day__range=span)}
+    removals = removed_days(diary.patient, *span) if diary.staff else {}
     earliest = earliest_diary_day(diary.patient)
     return [
         Month(
@@ -90,6 +98,7 @@ def diary_months(diary: Diary, months: list[date], today: date) -> list[Month]:
                         url=diary.day_url(day, entries.get(day))
                         if earliest <= day <= today
                         else None,
+                        removal=None if day in entries else removals.get(day),
                     )
                     for day in week
                 ]

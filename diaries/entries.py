@@ -74,6 +74,22 @@ def diary_day_save(*, entry: DiaryDay, doses: list[Dose], by, source: Source) ->
     return entry
 
 
+@transaction.atomic
+def diary_day_remove(*, entry: DiaryDay, by) -> None:
+    """Remove a day entered by mistake, with its doses.
+
+    The rows go, so no count, rate, coverage or overuse check can include the day, and it can
+    be entered again; their history keeps every value with who removed them and when (shown to
+    clinicians: `diaries.history.removed_days`), and the summaries' triggers see the DELETE.
+    """
+    Patient.objects.lock(entry.patient_id)
+    for dose in entry.doses.all():
+        dose._history_user = by
+        dose.delete()
+    entry._history_user = by
+    entry.delete()
+
+
 class BackfillNotConfirmed(Exception):
     """Marking these past days needs a confirmation first (`needs_confirmation`)."""
 

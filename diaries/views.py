@@ -20,6 +20,7 @@ from diaries.access import Diary, diary_view
 from diaries.calendar import LEGEND, diary_months, month_start, months_between
 from diaries.entries import (
     BackfillNotConfirmed,
+    diary_day_remove,
     diary_day_save,
     mark_headache_free,
     medicine_save,
@@ -189,8 +190,29 @@ def day_form(request, diary: Diary, entry: DiaryDay, initial: dict):
             form=form,
             entry=entry,
             day=entry.day or initial.get("day"),
-            history=day_history(entry) if entry.pk else [],
+            history=day_history(diary.patient, entry.day or initial["day"]),
+            remove_url=diary.url("day_remove", day_id=entry.pk) if entry.pk else None,
         ),
+    )
+
+
+@diary_view
+def day_remove(request, diary: Diary, day_id: int):
+    """Ask, then remove a day entered by mistake (kept in its history, shown to clinicians)."""
+    entry = get_object_or_404(diary.patient.diary_days, pk=day_id)
+    if request.method == "POST":
+        diary_day_remove(entry=entry, by=request.user)
+        messages.success(
+            request,
+            f"Removed {entry.day:%A %-d %B} from the diary. It no longer counts; you can enter "
+            "it again.",
+        )
+        return redirect(f"{diary.url('calendar')}?month={entry.day:%Y-%m}")
+    audit.record_view(request, diary.patient, "diary day removal")
+    return render(
+        request,
+        "diaries/confirm_remove.html",
+        diary.context(entry=entry, back_url=diary.day_url(entry.day, entry)),
     )
 
 
