@@ -34,9 +34,15 @@ class CalendarDay:
 
     @property
     def label(self) -> str:
+        details = []
+        if self.entry and self.entry.attacks:
+            details.append(f"{self.entry.attacks} attack{'s' if self.entry.attacks > 1 else ''}")
+        if self.entry and self.entry.menstruation:
+            details.append("period")
+        shown = "".join(f", {detail}" for detail in details)
         late = " (entered late)" if self.entry and self.entry.late else ""
         removed = f" ({self.removal})" if self.removal else ""
-        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{late}{removed}"
+        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{shown}{late}{removed}"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """The diary CSV format, for patients switching from paper or another app and clinics migrating.
 
-    date,headache,severity,hours,one_sided,…,medications,relief,missed_work,…,note
+    date,headache,severity,hours,one_sided,…,medications,relief,missed_work,…,note[,optional…]
 
 Dates are ISO, booleans `yes`/`no`, severity `none|mild|moderate|severe`, medications
-`name:class:doses` joined by `;`. Import checks every row before saving any; rows identical to
+`name:class:doses` joined by `;`. After `note`, any of the OPTIONAL_COLUMNS may follow, in
+any order (`pain_score` 0–10, `attacks` 0–30, `menstruation` yes/no, `trigger_note`): a file
+with only the first 17 columns imports as before, and leaves those details empty; the export
+writes them all. Import checks every row before saving any; rows identical to
 what the diary holds are skipped, so importing the same file twice changes nothing.
 """
 
@@ -22,6 +25,7 @@ from django.template.defaultfilters import filesizeformat
 from clinic import audit, csv_safety
 from diaries.entries import Dose
 from diaries.models import (
+    MAX_ATTACKS_A_DAY,
     DiaryDay,
     DiaryDose,
     MedicineClass,
@@ -45,6 +49,8 @@ HEADER = [
     *DiaryDay.IMPACTS,
     "note",
 ]
+OPTIONAL_COLUMNS = ["pain_score", "attacks", "menstruation", "trigger_note"]
+EXPORT_HEADER = HEADER + OPTIONAL_COLUMNS
 
 # A file holds at most this many days (five and a half years): a larger one would keep a
 # worker busy for long, and is better split. Files over IMPORT_IN_BACKGROUND_ROWS rows are
@@ -61,8 +67,13 @@ def _hours(value) -> str:
     return "" if value is None else f"{Decimal(value).normalize():f}"
 
 
+def _blank_or(value, shown=str) -> str:
+    return "" if value is None else shown(value)
+
+
 def csv_row(entry: DiaryDay, doses: list[Dose]) -> list[str]:
-    """One day in the exchange format (also how an imported row is compared with the diary)."""
+    """One day in the exchange format, every column of EXPORT_HEADER (also how an imported row
+    is compared with the diary, in the file's columns: `_in_columns`)."""
     medications = ";".join(
         f"{dose.medicine.name}:{dose.medicine.medicine_class}:{dose.doses}"
         for dose in sorted(doses, key=lambda dose: dose.medicine.name.lower())
@@ -77,7 +88,17 @@ def csv_row(entry: DiaryDay, doses: list[Dose]) -> list[str]:
         entry.relief,
         *[_yes_no(getattr(entry, name)) for name in DiaryDay.IMPACTS],
         entry.note,
+        _blank_or(entry.pain_score),
+        _blank_or(entry.attacks),
+        _blank_or(entry.menstruation, _yes_no),
+        entry.trigger_note,
     ]
+
+
+def _in_columns(values: list[str], columns: list[str]) -> list[str]:
+    """A `csv_row` cut down to the columns a file has (how an imported row is compared)."""
+    cells = dict(zip(EXPORT_HEADER, values, strict=True))
+    return [cells[column] for column in columns]
 
 
 def _saved_doses(entry: DiaryDay) -> list[Dose]:
@@ -96,7 +117,7 @@ def csv_chunks(patient: Patient, start: date, end: date) -> Iterator[str]:
     BATCH_SIZE days: the days are read in batches (with their doses), so a long diary is
     streamed in constant memory."""
     writer = csv_safety.writer(_Line(), lineterminator="\n")
-    yield writer.writerow(HEADER)
+    yield writer.writerow(EXPORT_HEADER)
     days = (
         patient.diary_days.filter(day__range=(start, end))
         .prefetch_related("doses__medicine")
@@ -134,6 +155,7 @@ class ParsedRow:
     line: int
     entry: DiaryDay
     medications: list[tuple[str, str, int]]  # (name, class, doses)
+    columns: list[str]  # the file's columns: those the line can be compared on
 
 
 def decode(data: bytes) -> str:
@@ -164,6 +186,20 @@ def _boolean(value: str, column: str, blank_is_no: bool = True) -> bool:
     if value == "no" or (value == "" and blank_is_no):
         return False
     raise RowError(f"{column} must be yes or no, not '{value}'")
+
+
+def _yes_no_or_blank(value: str, column: str) -> bool | None:
+    return None if value.strip() == "" else _boolean(value, column, blank_is_no=False)
+
+
+def _whole(value: str, column: str, low: int, high: int) -> int | None:
+    """A whole number from `low` to `high`, or None when blank."""
+    value = value.strip()
+    if value == "":
+        return None
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise RowError(f"{column} must be a whole number from {low} to {high}, not '{value}'")
+    return int(value)
 
 
 def _choice(value: str, column: str, choices, blank: str | None = None) -> str:
@@ -227,6 +263,7 @@ RULE_NEEDS = {
     "severity": {"headache", "severity"},
     "hours": {"headache", "hours"},
     "pain_score": {"headache", "pain_score"},
+    "attacks": {"headache", "attacks"},
 }
 
 
@@ -280,6 +317,10 @@ def _parse_row(patient: Patient, values: dict[str, str]) -> tuple[DiaryDay, list
             name: row.read(name, lambda v, name=name: _boolean(v, name), False)
             for name in BOOLEAN_COLUMNS
         },
+        pain_score=row.read("pain_score", lambda v: _whole(v, "pain_score", 0, 10)),
+        attacks=row.read("attacks", lambda v: _whole(v, "attacks", 0, MAX_ATTACKS_A_DAY)),
+        menstruation=row.read("menstruation", lambda v: _yes_no_or_blank(v, "menstruation")),
+        trigger_note=values["trigger_note"],
     )
     medications = _medications(values["medications"], row.problems)
     # The patient is given, not read from the file: no query per row to check it.
@@ -301,8 +342,16 @@ def _parse_rows(patient: Patient, reader) -> tuple[list[ParsedRow], list[str]]:
     header = next(reader, None)
     if header is None:
         return [], ["The file is empty."]
-    if [column.strip().lower() for column in header] != HEADER:
-        return [], [f"Line 1: the header must be exactly: {','.join(HEADER)}"]
+    columns = [column.strip().lower() for column in header]
+    extra = columns[len(HEADER) :]
+    if columns[: len(HEADER)] != HEADER or not set(extra) <= set(OPTIONAL_COLUMNS):
+        return [], [
+            f"Line 1: the header must be exactly: {','.join(HEADER)} (then, if you like, any"
+            f" of {', '.join(OPTIONAL_COLUMNS)})"
+        ]
+    if len(set(extra)) < len(extra):
+        return [], ["Line 1: a column is named twice in the header."]
+    absent = dict.fromkeys(set(OPTIONAL_COLUMNS) - set(extra), "")
     rows, errors, seen = [], [], {}
     line = reader.line_num
     for values in reader:
@@ -310,17 +359,18 @@ def _parse_rows(patient: Patient, reader) -> tuple[list[ParsedRow], list[str]]:
         values = [csv_safety.restore_cell(value) for value in values]  # undo the export's quote
         if not any(value.strip() for value in values):
             continue
-        if len(values) != len(HEADER):
-            errors.append(f"Line {start}: expected {len(HEADER)} columns, found {len(values)}.")
+        if len(values) != len(columns):
+            errors.append(f"Line {start}: expected {len(columns)} columns, found {len(values)}.")
             continue
-        entry, medications, problems = _parse_row(patient, dict(zip(HEADER, values, strict=True)))
+        cells = dict(zip(columns, values, strict=True)) | absent
+        entry, medications, problems = _parse_row(patient, cells)
         if entry.day in seen:
             problems.append(f"{entry.day} is also on line {seen[entry.day]}")
         elif entry.day is not None:
             seen[entry.day] = start
         errors += [f"Line {start}: {problem}." for problem in problems]
         if not problems:
-            rows.append(ParsedRow(start, entry, medications))
+            rows.append(ParsedRow(start, entry, medications, columns))
     return rows, errors
 
 
@@ -385,7 +435,9 @@ def import_csv(patient: Patient, data: bytes, *, by=None, before_saving=None) ->
             Dose(known.get(name.lower()) or PatientMedicine(name=name, medicine_class=cls), n)
             for name, cls, n in row.medications
         ]
-        if csv_row(saved, _saved_doses(saved)) == csv_row(row.entry, planned):
+        if _in_columns(csv_row(saved, _saved_doses(saved)), row.columns) == _in_columns(
+            csv_row(row.entry, planned), row.columns
+        ):
             result.unchanged += 1
         else:
             result.errors.append(

@@ -26,7 +26,7 @@ from diaries.entries import (
     medicine_save,
     source_for,
 )
-from diaries.exchange import HEADER, csv_chunks
+from diaries.exchange import HEADER, OPTIONAL_COLUMNS, csv_chunks
 from diaries.forms import (
     DateRangeForm,
     DiaryDayForm,
@@ -333,6 +333,7 @@ def transfer(request, diary: Diary):
             import_form=import_form,
             result=result,
             header=",".join(HEADER),
+            optional_columns=OPTIONAL_COLUMNS,
         ),
     )
 

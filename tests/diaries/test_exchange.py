@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from diaries.exchange import BATCH_SIZE, HEADER, export_csv, import_csv
+from diaries.exchange import BATCH_SIZE, EXPORT_HEADER, HEADER, export_csv, import_csv
 from diaries.metrics import diary_counts, medication_overuse
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
 from patients.models import Patient
@@ -55,13 +55,16 @@ def varied_diary(patient):
                 relief="partial",
                 missed_work=n % 2 == 1,
                 note='Bad, "very" bad\nsecond line',
+                pain_score=n % 11,
+                attacks=n % 4 or None,
+                trigger_note="=poor sleep, wine",
             )
             DiaryDose.objects.create(day=entry, medicine=triptan, medicine_class="triptan")
             DiaryDose.objects.create(
                 day=entry, medicine=ibuprofen, medicine_class="simple", doses=3
             )
         elif n != 10:  # one missing day
-            DiaryDayFactory(patient=patient, day=day)
+            DiaryDayFactory(patient=patient, day=day, menstruation=[True, False, None][n % 3])
 
 
 def test_export_writes_the_exact_format(patient):
@@ -81,10 +84,10 @@ def test_export_writes_the_exact_format(patient):
     DiaryDayFactory(patient=patient, day=date(2026, 1, 6))
     text = export_csv(patient, date(2026, 1, 1), date(2026, 1, 31))
     assert text.splitlines() == [
-        HEADER_LINE,
+        ",".join(EXPORT_HEADER),
         "2026-01-05,yes,severe,3,no,no,no,no,no,no,yes,"
-        'Sumatriptan:triptan:2,full,no,no,yes,"with, comma"',
-        "2026-01-06,no,none,,no,no,no,no,no,no,no,,,no,no,no,",
+        'Sumatriptan:triptan:2,full,no,no,yes,"with, comma",,,,',
+        "2026-01-06,no,none,,no,no,no,no,no,no,no,,,no,no,no,,,,,",
     ]
 
 
@@ -175,10 +178,58 @@ def test_a_rule_is_not_reported_about_a_value_that_could_not_be_read(patient):
     assert errors == ["Line 2: headache must be yes or no, not '?'."]
 
 
+def details_file(columns: str, *cells: str) -> bytes:
+    """A file with today's 17 columns and then `columns`, one line per `cells`."""
+    lines = [f"{HEADER_LINE},{columns}"]
+    lines += [f"{row(TODAY - timedelta(days=n), 'yes', 'mild')},{c}" for n, c in enumerate(cells)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_the_optional_columns_import_in_any_order(patient):
+    data = details_file("menstruation,trigger_note,pain_score", "yes,cheese,7", ",,")
+    assert import_csv(patient, data).errors == []
+    today, yesterday = patient.diary_days.order_by("-day")
+    assert (today.menstruation, today.trigger_note, today.pain_score) == (True, "cheese", 7)
+    assert (yesterday.menstruation, yesterday.trigger_note, yesterday.pain_score) == (
+        None,
+        "",
+        None,
+    )
+    assert today.attacks is None  # not in the file
+
+
+def test_a_file_with_todays_header_still_imports_and_matches_a_day_with_details(patient):
+    DiaryDayFactory(patient=patient, day=TODAY, headache=True, severity="mild", pain_score=4)
+    result = import_csv(patient, csv_file(row(TODAY, "yes", "mild"), row(TODAY - timedelta(1))))
+    assert (result.errors, result.added, result.unchanged) == ([], 1, 1)
+    assert patient.diary_days.get(day=TODAY).pain_score == 4  # the file did not say
+
+
+def test_out_of_range_details_are_each_reported_with_the_line(patient):
+    data = details_file("pain_score,attacks,menstruation", "11,2,yes", "x,31,maybe")
+    assert import_csv(patient, data).errors == [
+        "Line 2: pain_score must be a whole number from 0 to 10, not '11'.",
+        "Line 3: pain_score must be a whole number from 0 to 10, not 'x'.",
+        "Line 3: attacks must be a whole number from 0 to 30, not '31'.",
+        "Line 3: menstruation must be yes or no, not 'maybe'.",
+    ]
+    assert not DiaryDay.objects.exists()
+
+
+def test_attacks_and_a_pain_score_on_a_day_without_headache_are_refused(patient):
+    data = f"{HEADER_LINE},attacks,pain_score\n{row(TODAY)},2,5\n".encode()
+    assert import_csv(patient, data).errors == [
+        "Line 2: pain_score: A day without headache has no pain score.",
+        "Line 2: attacks: A day without headache has no attacks.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"", "The file is empty."),
+        (f"{HEADER_LINE},mood\n".encode(), "then, if you like, any of pain_score, attacks"),
+        (f"{HEADER_LINE},attacks,attacks\n".encode(), "a column is named twice"),
         (b"date,headache\n2026-01-01,no\n", "Line 1: the header must be exactly"),
         ("date,héadache".encode("latin-1"), "not UTF-8"),
         (b"x" * (10 * 1024 * 1024 + 1), "larger than 10"),

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
+from patients.models import Diagnosis, Patient
 from tests.factories import (
     DiaryDayFactory,
     InjectionSessionFactory,
@@ -121,9 +122,48 @@ class TestDayForm:
         )
         assert not entry.doses.exists()
 
+    def test_optional_details_are_saved_and_shown_to_the_clinician(
+        self, client, patient, neurologist
+    ):
+        Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
+        client.force_login(patient.user)
+        details = {"pain_score": "8", "attacks": "3", "trigger_note": "alcohol"}
+        client.post(reverse("portal:day_new"), headache_data(menstruation="True", **details))
+        entry = patient.diary_days.get()
+        assert (entry.pain_score, entry.attacks, entry.trigger_note) == (8, 3, "alcohol")
+        assert entry.menstruation is True
+        client.force_login(neurologist)
+        page = client.get(reverse("diary:calendar", args=[patient.pk])).content.decode()
+        assert "Wed 17 Jun: Moderate headache, 3 attacks, period" in page
+        form = client.get(reverse("diary:day_edit", args=[patient.pk, entry.pk])).content.decode()
+        assert 'name="attacks" value="3"' in form and 'value="alcohol"' in form
+
+    def test_attacks_are_asked_of_cluster_patients_and_the_period_not_of_men(
+        self, patient_client, patient
+    ):
+        page = patient_client.get(reverse("portal:day_new")).content.decode()
+        assert 'name="attacks"' not in page and 'name="menstruation"' in page
+        Patient.objects.filter(pk=patient.pk).update(
+            primary_diagnosis=Diagnosis.CLUSTER, sex=Patient.Sex.MALE
+        )
+        page = patient_client.get(reverse("portal:day_new")).content.decode()
+        assert 'name="attacks"' in page and 'name="menstruation"' not in page
+
+    def test_a_headache_free_day_keeps_the_period_but_no_headache_details(
+        self, patient_client, patient
+    ):
+        Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
+        data = day_data(menstruation="True", attacks="2", trigger_note="wine", pain_score="3")
+        patient_client.post(reverse("portal:day_new"), data)
+        entry = patient.diary_days.get()
+        assert (entry.menstruation, entry.attacks, entry.trigger_note) == (True, None, "")
+        assert entry.pain_score is None
+
     @pytest.mark.parametrize(
         ("data", "message"),
         [
+            (headache_data(pain_score="11"), "less than or equal to 10"),
+            (headache_data(trigger_note="x" * 201), "at most 200 characters"),
             (headache_data(day=(TODAY + timedelta(days=1)).isoformat()), "in the future"),
             (headache_data(hours="25"), "less than or equal to 24"),
             (headache_data(hours="-1"), "greater than or equal to 0"),
