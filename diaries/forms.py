@@ -169,3 +169,18 @@ class PortalAccountForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ["username"]
+
+
+class AttackForm(forms.Form):
+    """A tap of "Headache started" or "It ended": the time is now unless given."""
+
+    at = forms.DateTimeField(
+        label="At",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    peak_severity = forms.ChoiceField(
+        label="Worst pain",
+        choices=[("", "—"), *(c for c in Severity.choices if c[0] != Severity.NONE)],
+        required=False,
+    )

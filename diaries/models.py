@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -355,3 +355,40 @@ class DiaryImport(models.Model):
         return {self.Status.CHECKING: 2, self.Status.SAVING: 3}.get(
             self.status, 4 if self.finished else 1
         )
+
+
+class Attack(models.Model):
+    """One headache attack timed in the portal: "started" and "ended" taps (diaries/attacks.py).
+    The diary days it touches follow from the day's attacks (hours, worst pain, count)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="attacks")
+    started_at = models.DateTimeField("started")
+    ended_at = models.DateTimeField("ended", null=True, blank=True)
+    peak_severity = models.CharField(
+        "worst pain",
+        max_length=10,
+        choices=[choice for choice in Severity.choices if choice[0] != Severity.NONE],
+        blank=True,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["started_at"]
+        indexes = [models.Index(fields=["patient", "started_at"], name="attack_patient_start_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(ended_at__isnull=True),
+                name="one_running_attack_per_patient",
+                violation_error_message="A headache is already being timed.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="attack_ends_after_it_starts",
+                violation_error_message="An attack ends after it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Attack from {self.started_at:%Y-%m-%d %H:%M}"

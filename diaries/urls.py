@@ -7,6 +7,8 @@ from diaries import views
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("attack/started/", views.attack_started, name="attack_started"),
+    path("attack/ended/", views.attack_ended, name="attack_ended"),
     path("calendar/", views.diary_calendar, name="calendar"),
     path("days/new/", views.day_new, name="day_new"),
     path("days/<int:day_id>/", views.day_edit, name="day_edit"),

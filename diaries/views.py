@@ -17,6 +17,7 @@ from clinic.dates import day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
+from diaries.attacks import attack_end, attack_start, attacks_on, running_attack
 from diaries.calendar import LEGEND, diary_months, month_start, months_between
 from diaries.entries import (
     BackfillNotConfirmed,
@@ -28,6 +29,7 @@ from diaries.entries import (
 )
 from diaries.exchange import HEADER, OPTIONAL_COLUMNS, csv_chunks
 from diaries.forms import (
+    AttackForm,
     DateRangeForm,
     DiaryDayForm,
     ImportForm,
@@ -41,6 +43,7 @@ from diaries.metrics import diary_summary, last_28_days
 from diaries.models import DiaryDay, DiaryImport, earliest_diary_day
 from patients.access import own_patient, patient_for_user
 from patients.data_export import archive_response
+from patients.models import Diagnosis
 
 MISSING_DAYS_SHOWN = 14
 MAX_REPORT_MONTHS = 12
@@ -51,6 +54,49 @@ def parse_date(text: str | None, default: date) -> date:
         return date.fromisoformat(text or "")
     except ValueError:
         return default
+
+
+def _attack_tap(request, tap, *, with_peak: bool = False) -> HttpResponse:
+    """Start or end the patient's attack timer; any refusal is shown on the home page."""
+    patient = own_patient(request.user)
+    form = AttackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the time as a date and time, e.g. 2 Dec 2026 14:05.")
+        return redirect("portal:home")
+    options = {"at": form.cleaned_data["at"]}
+    if with_peak:
+        options["peak_severity"] = form.cleaned_data["peak_severity"]
+    try:
+        attack = tap(patient=patient, by=request.user, now=timezone.now(), **options)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        started = timezone.localtime(attack.started_at)
+        if attack.ended_at is None:
+            messages.success(
+                request,
+                f"Timing your headache since {started:%H:%M}. Tap “It ended” when it stops.",
+            )
+        else:
+            ended = timezone.localtime(attack.ended_at)
+            messages.success(
+                request,
+                f"Headache from {started:%H:%M} to {ended:%H:%M} saved in your diary"
+                f" ({started:%A %-d %B}{'' if ended.date() == started.date() else ' and after'}).",
+            )
+    return redirect("portal:home")
+
+
+@patient_required
+@require_POST
+def attack_started(request):
+    return _attack_tap(request, attack_start)
+
+
+@patient_required
+@require_POST
+def attack_ended(request):
+    return _attack_tap(request, attack_end, with_peak=True)
 
 
 @patient_required
@@ -65,11 +111,15 @@ def portal_home(request):
         for n in range(1, MISSING_DAYS_SHOWN + 1)
         if today - timedelta(days=n) >= first and today - timedelta(days=n) not in entries
     ]
+    cluster = patient.primary_diagnosis == Diagnosis.CLUSTER
     audit.record_view(request, patient, "portal home")
     return render(
         request,
         "diaries/portal_home.html",
         diary.context(
+            running_attack=running_attack(patient),
+            attacks_today=attacks_on(patient, today) if cluster else None,
+            attack_form=AttackForm(),
             today=today,
             today_entry=entries.get(today),
             today_url=diary.day_url(today, entries.get(today)),

@@ -86,6 +86,8 @@ URLS = [
         {"patient_id": "patient", "event_id": "event"},
     ),
     Url("treatments:quote", STAFF, {"patient_id": "patient"}),
+    Url("portal:attack_started", PATIENT, method="post"),
+    Url("portal:attack_ended", PATIENT, method="post"),
     Url("portal:calendar", PATIENT),
     Url("portal:day_new", PATIENT),
     Url("portal:day_edit", PATIENT, {"day_id": "day"}),

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from patients.models import Diagnosis, Patient
 from tests.browser import log_in
 from tests.clinic.test_browser_accessibility import AXE, OVERFLOW, serious_violations
 from tests.factories import DiaryDayFactory
@@ -45,3 +46,27 @@ def test_patient_removes_a_day_entered_by_mistake(phone_page, screenshot, axe, p
     checked(page, axe, screenshot, "calendar-after-remove")
     page.get_by_role("link", name=f"{day:%a} {day.day} {day:%b}: Not logged").first.click()
     assert "Removed the day" in page.get_by_test_id("day-history").inner_text()
+
+
+def test_a_cluster_patient_times_an_attack_with_two_taps(phone_page, screenshot, axe, patient):
+    Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
+    page = phone_page
+    log_in(page, patient.user.username)
+    checked(page, axe, screenshot, "home-attack-timer")
+    # It began 40 minutes ago: the patient says so, then starts the timer.
+    page.get_by_text("It started earlier").click()
+    began = timezone.localtime() - timedelta(minutes=40)
+    page.get_by_label("When it started").fill(f"{began:%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Start from this time").click()
+    assert f"since {began:%H:%M}" in page.locator(".alert-success").inner_text()
+    page.get_by_role("button", name="Headache started").wait_for(state="detached")
+    checked(page, axe, screenshot, "home-attack-running")
+
+    page.get_by_role("button", name="Severe").click()  # one tap: it ended, the worst pain
+    assert "saved in your diary" in page.locator(".alert-success").inner_text()
+    assert "Today's attacks: 1" in page.get_by_test_id("attack-timer").inner_text() or (
+        began.date() != timezone.localdate()
+    )
+    checked(page, axe, screenshot, "home-attack-ended")
+    entry = patient.diary_days.get(day=began.date())
+    assert (entry.headache, entry.severity, entry.attacks) == (True, "severe", 1)

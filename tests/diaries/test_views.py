@@ -1,11 +1,12 @@
 """The diary pages as a patient and a clinician use them."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
+from diaries.models import Attack, DiaryDay, DiaryDose, PatientMedicine, Source
 from patients.models import Diagnosis, Patient
 from tests.factories import (
     DiaryDayFactory,
@@ -16,6 +17,7 @@ from tests.factories import (
 # Every test here reads TODAY (some at collection, in parameters), so the clock stands still at
 # noon on that day: a run that crosses midnight, or starts at any hour, sees the same day.
 TODAY = date(2026, 6, 17)
+MINUTE = timedelta(minutes=1)
 pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
 
@@ -81,13 +83,17 @@ class TestPortalHome:
     def test_queries_are_bounded(
         self, patient_client, patient, django_assert_max_num_queries, size
     ):
+        Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
         for n in range(size):
             DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=n))
-        # session, user, role, patient, entries, audit event, counts, overuse; the sections:
-        # check-in due, upcoming appointments, the course state, any session (progress link),
-        # last session
-        with django_assert_max_num_queries(13):
-            patient_client.get(reverse("portal:home"))
+            start = timezone.make_aware(datetime.combine(TODAY, time(0, 30 + 2 * n)))
+            Attack.objects.create(patient=patient, started_at=start, ended_at=start + MINUTE)
+        # session, user, role, patient, entries, audit event, counts, overuse, the running
+        # attack, today's attacks; the sections: check-in due, upcoming appointments, the
+        # course state, any session (progress link), last session
+        with django_assert_max_num_queries(15):
+            page = patient_client.get(reverse("portal:home")).content.decode()
+        assert f"Today's attacks: {size}" in page
 
 
 class TestDayForm:
