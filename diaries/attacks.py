@@ -14,14 +14,14 @@ The rules:
   answers on the entry (features, doses, note) stay as they were.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from diaries.entries import Dose, diary_day_save, source_for
+from diaries.entries import Dose, day_bounds, diary_day_save, source_for
 from diaries.models import Attack, DiaryDay, Severity
 from patients.models import Patient
 
@@ -114,14 +114,8 @@ def days_touched(attack: Attack) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_current_timezone()
-    start = timezone.make_aware(datetime.combine(day, time.min), zone)
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), zone)
-
-
 def _update_day(patient: Patient, day: date, by) -> DiaryDay:
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     attacks = list(
         patient.attacks.filter(started_at__lt=end, ended_at__gt=start).order_by("started_at")
     )
@@ -147,5 +141,5 @@ def _update_day(patient: Patient, day: date, by) -> DiaryDay:
 
 def attacks_on(patient: Patient, day: date) -> list[Attack]:
     """The attacks that started on `day` (clinic time), oldest first: what the home page lists."""
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     return list(patient.attacks.filter(started_at__gte=start, started_at__lt=end))

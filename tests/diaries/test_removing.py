@@ -1,15 +1,17 @@
 """A day entered by mistake is removed: it stops counting everywhere, can be entered again,
 and clinicians still see that it was entered and removed, by whom and when."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import AuditEvent
+from diaries.attacks import attack_end, attack_start
 from diaries.entries import diary_day_remove
 from diaries.metrics import diary_counts, medication_overuse, rolling_28_day_counts
-from diaries.models import DiaryDay, DiaryDose
+from diaries.models import Attack, DiaryDay, DiaryDose
 from reviews.models import ProgressSummary
 from reviews.summaries import refresh_summaries
 from tests.factories import DiaryDayFactory, PatientFactory, PatientMedicineFactory
@@ -53,6 +55,19 @@ def test_a_removed_day_counts_nowhere_and_keeps_its_history(patient):
         "diaries.diaryday",
         "diaries.diarydose",
     }
+
+
+@pytest.mark.today(TODAY)
+def test_removing_a_day_removes_the_attacks_timed_on_it(patient):
+    noon = timezone.make_aware(datetime.combine(TODAY, time(12)))
+    attack_start(patient=patient, by=patient.user, now=noon, at=noon - timedelta(hours=3))
+    attack_end(
+        patient=patient, by=patient.user, now=noon - timedelta(hours=2), peak_severity="mild"
+    )
+    attack_start(patient=patient, by=patient.user, now=noon)  # still running
+    diary_day_remove(entry=patient.diary_days.get(), by=patient.user)
+    assert list(Attack.objects.values_list("ended_at", flat=True)) == [None]
+    assert Attack.history.filter(history_type="-").count() == 1
 
 
 @pytest.mark.usefixtures("pinned_after_s3")
