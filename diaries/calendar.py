@@ -1,12 +1,15 @@
-"""Month calendars of a diary: each day coloured by what was logged, with a text label."""
+"""Month calendars of a diary: each day coloured by what was logged, with a mark where colour
+alone would be the only cue (not logged, headache-free, medicine taken) and a text label."""
 
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Exists, OuterRef
+
 from diaries.access import Diary
 from diaries.history import Removal, removed_days
-from diaries.models import DiaryDay, earliest_diary_day
+from diaries.models import DiaryDay, DiaryDose, earliest_diary_day
 
 STATUS_LABELS = {
     "missing": "Not logged",
@@ -15,7 +18,10 @@ STATUS_LABELS = {
     "moderate": "Moderate headache",
     "severe": "Severe headache",
 }
-LEGEND = list(STATUS_LABELS.items())
+# Not logged and headache-free differ by more than colour: a mark in the cell and the legend.
+STATUS_MARKS = {"missing": "?", "free": "✓"}
+MEDICINE_MARK = "•"
+LEGEND = [(status, STATUS_MARKS.get(status, ""), label) for status, label in STATUS_LABELS.items()]
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,16 @@ class CalendarDay:
         return self.entry.severity if self.entry.headache else "free"
 
     @property
+    def mark(self) -> str:
+        return STATUS_MARKS.get(self.status, "")
+
+    @property
+    def took_medicine(self) -> bool:
+        return bool(self.entry and self.entry.took_medicine)
+
+    @property
     def label(self) -> str:
-        details = []
+        details = ["acute medicine"] if self.took_medicine else []
         if self.entry and self.entry.attacks:
             details.append(f"{self.entry.attacks} attack{'s' if self.entry.attacks > 1 else ''}")
         if self.entry and self.entry.menstruation:
@@ -89,7 +103,10 @@ def diary_months(diary: Diary, months: list[date], today: date) -> list[Month]:
     if not grids:
         return []
     span = (grids[0][0][0], grids[-1][-1][-1])
-    entries = {entry.day: entry for entry in diary.patient.diary_days.filter(day__range=span)}
+    days = diary.patient.diary_days.filter(day__range=span).annotate(
+        took_medicine=Exists(DiaryDose.objects.filter(day=OuterRef("pk")))
+    )
+    entries = {entry.day: entry for entry in days}
     removals = removed_days(diary.patient, *span) if diary.staff else {}
     earliest = earliest_diary_day(diary.patient)
     return [

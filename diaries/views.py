@@ -18,7 +18,7 @@ from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
 from diaries.attacks import attack_end, attack_start, attacks_on, running_attack
-from diaries.calendar import LEGEND, diary_months, month_start, months_between
+from diaries.calendar import LEGEND, MEDICINE_MARK, diary_months, month_start, months_between
 from diaries.entries import (
     BackfillNotConfirmed,
     diary_day_remove,
@@ -193,6 +193,7 @@ def diary_calendar(request, diary: Diary):
         diary.context(
             month=diary_months(diary, [month], today)[0],
             legend=LEGEND,
+            medicine_mark=MEDICINE_MARK,
             form=form,
             is_current_month=month == month_start(today),
         ),
@@ -441,6 +442,7 @@ def report(request, diary: Diary):
             summary=diary_summary(diary.patient, start, end),
             months=diary_months(diary, months, today),
             legend=LEGEND,
+            medicine_mark=MEDICINE_MARK,
             today=today,
         ),
     )

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from diaries.models import DiaryDose
 from patients.models import Diagnosis, Patient
 from tests.browser import log_in
 from tests.clinic.test_browser_accessibility import AXE, OVERFLOW, serious_violations
-from tests.factories import DiaryDayFactory
+from tests.factories import DiaryDayFactory, PatientMedicineFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,3 +71,45 @@ def test_a_cluster_patient_times_an_attack_with_two_taps(phone_page, screenshot,
     checked(page, axe, screenshot, "home-attack-ended")
     entry = patient.diary_days.get(day=began.date())
     assert (entry.headache, entry.severity, entry.attacks) == (True, "severe", 1)
+
+
+TARGETS = """() => [...document.querySelectorAll(
+    ".tap-targets label.form-check-label, .tap-targets .btn, .tap-targets .form-control"
+)].filter((e) => e.offsetParent !== null).map((e) => {
+    const box = e.getBoundingClientRect();
+    return [e.textContent.trim() || e.name || e.id, Math.round(box.width), Math.round(box.height)];
+})"""
+
+
+def test_the_day_form_has_big_targets_and_dose_steppers(phone_page, screenshot, axe, patient):
+    page = phone_page
+    PatientMedicineFactory(patient=patient, name="Sumatriptan", medicine_class="triptan")
+    log_in(page, patient.user.username)
+    page.get_by_role("link", name="I had a headache").click()
+    small = [target for target in page.evaluate(TARGETS) if min(target[1:]) < 44]
+    assert small == []
+    page.get_by_role("button", name="One more dose of Sumatriptan").click()
+    page.get_by_role("button", name="One more dose of Sumatriptan").click()
+    page.get_by_role("button", name="One dose fewer of Sumatriptan").click()
+    page.get_by_text("Severe", exact=True).click()
+    checked(page, axe, screenshot, "day-form-steppers")
+    page.get_by_role("button", name="Save").click()
+    assert patient.diary_days.get().doses.get().doses == 1
+
+
+def test_the_calendar_marks_missing_free_and_medicine_days(phone_page, screenshot, axe, patient):
+    today = timezone.localdate()
+    medicine = PatientMedicineFactory(patient=patient, name="Ibuprofen")
+    DiaryDayFactory(patient=patient, day=today)
+    headache = (
+        DiaryDayFactory(patient=patient, day=today.replace(day=1), headache=True, severity="mild")
+        if today.day > 1
+        else None
+    )
+    if headache:
+        DiaryDose.objects.create(day=headache, medicine=medicine, medicine_class="simple")
+    log_in(phone_page, patient.user.username)
+    phone_page.get_by_role("link", name="Calendar").click()
+    legend = phone_page.locator(".diary-legend").inner_text()
+    assert "? Not logged" in legend and "✓ No headache" in legend and "• acute medicine" in legend
+    checked(phone_page, axe, screenshot, "calendar-marks")

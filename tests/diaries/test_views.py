@@ -257,6 +257,19 @@ class TestCalendar:
         assert "Colour key" in page
         assert f"{TODAY:%a} {TODAY.day} {TODAY:%b}: Severe headache" in page
 
+    def test_not_logged_headache_free_and_medicine_days_are_marked_beyond_colour(
+        self, patient_client, patient
+    ):
+        entry = DiaryDayFactory(patient=patient, day=TODAY, headache=True, severity="mild")
+        medicine = PatientMedicineFactory(patient=patient)
+        DiaryDose.objects.create(day=entry, medicine=medicine, medicine_class="simple")
+        DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=1))
+        page = patient_client.get(reverse("portal:calendar")).content.decode()
+        assert "Wed 17 Jun: Mild headache, acute medicine" in page
+        assert '<span class="day-marks" aria-hidden="true">•</span>' in page
+        assert '<span class="day-marks" aria-hidden="true">✓</span>' in page  # the 16th
+        assert '<span class="day-marks" aria-hidden="true">?</span>' in page  # the 15th
+
     def test_marking_a_range_skips_entered_days(self, patient_client, patient):
         DiaryDayFactory(
             patient=patient, day=TODAY - timedelta(days=2), headache=True, severity="mild"
