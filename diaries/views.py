@@ -61,7 +61,10 @@ def _attack_tap(request, tap, *, with_peak: bool = False) -> HttpResponse:
     patient = own_patient(request.user)
     form = AttackForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the time as a date and time, e.g. 2 Dec 2026 14:05.")
+        if "at" in form.errors:
+            messages.error(request, "Give the time as a date and time, e.g. 2 Dec 2026 14:05.")
+        else:
+            messages.error(request, "Choose how bad the worst pain was: mild, moderate or severe.")
         return redirect("portal:home")
     options = {"at": form.cleaned_data["at"]}
     if with_peak:

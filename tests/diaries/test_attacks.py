@@ -144,6 +144,12 @@ class TestPages:
         ).content.decode()
         assert "Give the time as a date and time" in page
         assert not Attack.objects.exists()
+        patient_client.post(reverse("portal:attack_started"), {"at": "2026-06-17T11:00"})
+        page = patient_client.post(
+            reverse("portal:attack_ended"), {"peak_severity": "awful"}, follow=True
+        ).content.decode()
+        assert "Choose how bad the worst pain was" in page
+        assert Attack.objects.get().ended_at is None
 
     @pytest.mark.parametrize("name", ["portal:attack_started", "portal:attack_ended"])
     def test_staff_cannot_time_attacks(self, client, neurologist, front_desk, name):
