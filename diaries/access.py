@@ -41,7 +41,7 @@ class Diary:
     def links(self) -> dict[str, str]:
         return {
             name: self.url(name)
-            for name in ("calendar", "day_new", "medicines", "transfer", "report")
+            for name in ("calendar", "day_new", "medicines", "transfer", "export", "report")
         } | {"home": self.home_url}
 
     @property

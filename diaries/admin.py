@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from diaries.models import DiaryDay, DiaryDose, PatientMedicine, PortalInvitation
+from diaries.models import Attack, DiaryDay, DiaryDose, PatientMedicine, PortalInvitation
 from patients.audit_admin import AuditedAdmin, AuditedHistoryAdmin
 
 
@@ -19,6 +19,16 @@ class DiaryDayAdmin(AuditedHistoryAdmin):
     autocomplete_fields = ["patient"]
     date_hierarchy = "day"
     inlines = [DiaryDoseInline]
+
+
+@admin.register(Attack)
+class AttackAdmin(AuditedHistoryAdmin):
+    list_display = ["started_at", "ended_at", "peak_severity", "patient"]
+    list_filter = ["peak_severity"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    list_select_related = ["patient"]
+    autocomplete_fields = ["patient"]
+    date_hierarchy = "started_at"
 
 
 @admin.register(PatientMedicine)

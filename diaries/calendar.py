@@ -1,11 +1,15 @@
-"""Month calendars of a diary: each day coloured by what was logged, with a text label."""
+"""Month calendars of a diary: each day coloured by what was logged, with a mark where colour
+alone would be the only cue (not logged, headache-free, medicine taken) and a text label."""
 
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Exists, OuterRef
+
 from diaries.access import Diary
-from diaries.models import DiaryDay, earliest_diary_day
+from diaries.history import Removal, removed_days
+from diaries.models import DiaryDay, DiaryDose, earliest_diary_day
 
 STATUS_LABELS = {
     "missing": "Not logged",
@@ -14,7 +18,10 @@ STATUS_LABELS = {
     "moderate": "Moderate headache",
     "severe": "Severe headache",
 }
-LEGEND = list(STATUS_LABELS.items())
+# Not logged and headache-free differ by more than colour: a mark in the cell and the legend.
+STATUS_MARKS = {"missing": "?", "free": "✓"}
+MEDICINE_MARK = "•"
+LEGEND = [(status, STATUS_MARKS.get(status, ""), label) for status, label in STATUS_LABELS.items()]
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,7 @@ class CalendarDay:
     in_month: bool
     entry: DiaryDay | None
     url: str | None  # None when the day cannot be logged (future, before the diary starts)
+    removal: Removal | None = None  # shown to clinicians when the day is not in the diary now
 
     @property
     def status(self) -> str:
@@ -31,9 +39,24 @@ class CalendarDay:
         return self.entry.severity if self.entry.headache else "free"
 
     @property
+    def mark(self) -> str:
+        return STATUS_MARKS.get(self.status, "")
+
+    @property
+    def took_medicine(self) -> bool:
+        return bool(self.entry and self.entry.took_medicine)
+
+    @property
     def label(self) -> str:
+        details = ["acute medicine"] if self.took_medicine else []
+        if self.entry and self.entry.attacks:
+            details.append(f"{self.entry.attacks} attack{'s' if self.entry.attacks > 1 else ''}")
+        if self.entry and self.entry.menstruation:
+            details.append("period")
+        shown = "".join(f", {detail}" for detail in details)
         late = " (entered late)" if self.entry and self.entry.late else ""
-        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{late}"
+        removed = f" ({self.removal})" if self.removal else ""
+        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{shown}{late}{removed}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,11 @@ class Month:
     def days(self) -> list[CalendarDay]:
         """The month's own days, for the text alternative."""
         return [cell for week in self.weeks for cell in week if cell.in_month]
+
+    @property
+    def removed(self) -> list[CalendarDay]:
+        """The month's days removed from the diary and not entered again (staff view)."""
+        return [cell for cell in self.days if cell.removal]
 
     @property
     def previous(self) -> date:
@@ -68,15 +96,18 @@ def months_between(start: date, end: date) -> list[date]:
 
 
 def diary_months(diary: Diary, months: list[date], today: date) -> list[Month]:
-    """Monday-first month grids for `months`, from one query for all their entries."""
+    """Monday-first month grids for `months`, from one query for all their entries (and, for
+    clinicians, one for the days removed from the diary)."""
     cal = calendar.Calendar(firstweekday=calendar.MONDAY)
     grids = [list(cal.monthdatescalendar(first.year, first.month)) for first in months]
     if not grids:
         return []
-    entries = {
-        entry.day: entry
-        for entry in diary.patient.diary_days.filter(day__range=(grids[0][0][0], grids[-1][-1][-1]))
-    }
+    span = (grids[0][0][0], grids[-1][-1][-1])
+    days = diary.patient.diary_days.filter(day__range=span).annotate(
+        took_medicine=Exists(DiaryDose.objects.filter(day=OuterRef("pk")))
+    )
+    entries = {entry.day: entry for entry in days}
+    removals = removed_days(diary.patient, *span) if diary.staff else {}
     earliest = earliest_diary_day(diary.patient)
     return [
         Month(
@@ -90,6 +121,7 @@ def diary_months(diary: Diary, months: list[date], today: date) -> list[Month]:
                         url=diary.day_url(day, entries.get(day))
                         if earliest <= day <= today
                         else None,
+                        removal=None if day in entries else removals.get(day),
                     )
                     for day in week
                 ]

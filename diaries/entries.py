@@ -1,7 +1,7 @@
-"""Writing diary days: one day with its doses, or a range of headache-free days."""
+"""Writing diary days: one day with its doses, or a range of headache-free days; removing one."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from diaries.metrics import LATE_AFTER_DAYS
 from diaries.models import (
+    Attack,
     DiaryDay,
     DiaryDose,
     PatientMedicine,
@@ -72,6 +73,34 @@ def diary_day_save(*, entry: DiaryDay, doses: list[Dose], by, source: Source) ->
         row.full_clean()
         row.save()
     return entry
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first instant of `day` and of the day after, in the clinic's time zone."""
+    zone = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(day, time.min), zone)
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), zone)
+
+
+@transaction.atomic
+def diary_day_remove(*, entry: DiaryDay, by) -> None:
+    """Remove a day entered by mistake, with its doses and the timed attacks that started on it
+    (one still running is left to be ended).
+
+    The rows go, so no count, rate, coverage or overuse check can include the day, and it can
+    be entered again; their history keeps every value with who removed them and when (shown to
+    clinicians: `diaries.history.removed_days`), and the summaries' triggers see the DELETE.
+    """
+    Patient.objects.lock(entry.patient_id)
+    start, end = day_bounds(entry.day)
+    attacks = Attack.objects.filter(
+        patient_id=entry.patient_id, started_at__gte=start, started_at__lt=end
+    )
+    for row in [*entry.doses.all(), *attacks.filter(ended_at__isnull=False)]:
+        row._history_user = by
+        row.delete()
+    entry._history_user = by
+    entry.delete()
 
 
 class BackfillNotConfirmed(Exception):

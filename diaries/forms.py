@@ -7,14 +7,17 @@ from clinic.forms import DateInput, StaffForm
 from clinic.uploads import validate_upload_size
 from diaries.entries import Dose
 from diaries.models import DiaryDay, PatientMedicine, Severity
+from patients.models import Diagnosis, Patient
 
 HEADACHE_DETAILS = [
     "severity",
     "pain_score",
     "hours",
+    "attacks",
     *DiaryDay.FEATURES,
     "relief",
     *DiaryDay.IMPACTS,
+    "trigger_note",
 ]
 
 
@@ -37,16 +40,23 @@ class DiaryDayForm(forms.ModelForm):
         widget=forms.RadioSelect,
         required=False,
     )
+    menstruation = forms.NullBooleanField(
+        label="Did you have your period?",
+        help_text="Optional: it helps to tell menstrual migraine.",
+        widget=forms.RadioSelect(choices=[("", "Not saying"), ("True", "Yes"), ("False", "No")]),
+        required=False,
+    )
 
     class Meta:
         model = DiaryDay
-        fields = ["day", "headache", *HEADACHE_DETAILS, "note"]
+        fields = ["day", "headache", *HEADACHE_DETAILS, "menstruation", "note"]
         widgets = {
             "day": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2}),
             "relief": forms.RadioSelect,
             "hours": forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
             "pain_score": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "attacks": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
 
     def __init__(self, *args, medicines: list[PatientMedicine], **kwargs):
@@ -58,6 +68,11 @@ class DiaryDayForm(forms.ModelForm):
         self.fields["day"].widget.attrs["max"] = timezone.localdate().isoformat()
         if self.instance.pk:
             del self.fields["day"]  # a day's date is fixed once entered
+        patient = self.instance.patient
+        if patient.primary_diagnosis != Diagnosis.CLUSTER:
+            del self.fields["attacks"]  # asked of cluster patients; kept if a file gave it
+        if patient.sex == Patient.Sex.MALE:
+            del self.fields["menstruation"]
         taken = (
             {dose.medicine_id: dose.doses for dose in self.instance.doses.all()}
             if self.instance.pk
@@ -79,6 +94,12 @@ class DiaryDayForm(forms.ModelForm):
     def dose_fields(self):
         return [self[f"dose_{medicine.pk}"] for medicine in self.medicines]
 
+    def asked(self) -> dict:
+        """The bound fields only some patients are asked (attacks, menstruation), by name; None
+        for one this patient is not asked."""
+        names = ("attacks", "menstruation")
+        return {name: self[name] if name in self.fields else None for name in names}
+
     def feature_fields(self):
         return [self[name] for name in DiaryDay.FEATURES]
 
@@ -90,7 +111,10 @@ class DiaryDayForm(forms.ModelForm):
         if data.get("headache") is False:
             # The short form: a headache-free day keeps nothing but its note.
             for name in HEADACHE_DETAILS:
-                data[name] = self.fields[name].to_python("")
+                if name in self.fields:
+                    data[name] = self.fields[name].to_python("")
+                else:  # attacks a file gave a patient not asked them go with the headache
+                    setattr(self.instance, name, None)
             data["severity"] = Severity.NONE
             for name in DiaryDay.FEATURES + DiaryDay.IMPACTS:
                 data[name] = False
@@ -145,3 +169,18 @@ class PortalAccountForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ["username"]
+
+
+class AttackForm(forms.Form):
+    """A tap of "Headache started" or "It ended": the time is now unless given."""
+
+    at = forms.DateTimeField(
+        label="At",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    peak_severity = forms.ChoiceField(
+        label="Worst pain",
+        choices=[("", "—"), *(c for c in Severity.choices if c[0] != Severity.NONE)],
+        required=False,
+    )

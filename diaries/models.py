@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -17,6 +17,8 @@ from patients.models import Patient
 # How far before registration a diary may start (when a day counts as late:
 # `diaries.metrics.ENTERED_LATE`).
 DAYS_BEFORE_REGISTRATION = 90
+# Cluster headache has up to 8 attacks a day (ICHD-3 3.1); other short-lasting headaches more.
+MAX_ATTACKS_A_DAY = 30
 
 
 class MedicineClass(models.TextChoices):
@@ -118,6 +120,13 @@ class DiaryDay(models.Model):
         validators=[MaxValueValidator(10)],
         help_text="Optional: 0 is no pain, 10 the worst imaginable.",
     )
+    attacks = models.PositiveSmallIntegerField(
+        "number of attacks",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_ATTACKS_A_DAY)],
+        help_text="Optional: separate attacks in the day (asked of cluster headache patients).",
+    )
     hours = models.DecimalField(
         "hours of headache",
         max_digits=3,
@@ -137,6 +146,20 @@ class DiaryDay(models.Model):
     missed_work = models.BooleanField("missed or reduced work or school", default=False)
     cancelled_plans = models.BooleanField("cancelled plans", default=False)
     bed_rest = models.BooleanField("needed bed rest", default=False)
+    menstruation = models.BooleanField(
+        "period (menstruation)",
+        null=True,
+        blank=True,
+        help_text="Optional, for menstrual migraine: left empty, the day does not say.",
+    )
+    trigger_note = models.CharField(
+        "possible triggers",
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",  # rows copied in bulk (demo.bulk_diaries) leave it out
+        help_text="Optional: e.g. missed meal, poor sleep, alcohol, stress.",
+    )
     note = models.TextField(blank=True, max_length=2000)
 
     source = models.CharField(max_length=12, choices=Source, default=Source.PATIENT)
@@ -180,6 +203,11 @@ class DiaryDay(models.Model):
                 name="diary_pain_score_0_to_10",
                 violation_error_message="The pain score is from 0 to 10.",
             ),
+            models.CheckConstraint(
+                condition=Q(attacks__isnull=True) | Q(attacks__lte=MAX_ATTACKS_A_DAY),
+                name="diary_attacks_within_a_day",
+                violation_error_message=f"At most {MAX_ATTACKS_A_DAY} attacks in a day.",
+            ),
         ]
 
     def __str__(self):
@@ -206,6 +234,8 @@ class DiaryDay(models.Model):
                 errors["hours"] = "A day without headache has no headache hours."
             if self.pain_score:
                 errors["pain_score"] = "A day without headache has no pain score."
+            if self.attacks:
+                errors["attacks"] = "A day without headache has no attacks."
         elif self.severity == Severity.NONE:
             errors["severity"] = "Give the worst pain of the headache (mild, moderate or severe)."
         if errors:
@@ -325,3 +355,40 @@ class DiaryImport(models.Model):
         return {self.Status.CHECKING: 2, self.Status.SAVING: 3}.get(
             self.status, 4 if self.finished else 1
         )
+
+
+class Attack(models.Model):
+    """One headache attack timed in the portal: "started" and "ended" taps (diaries/attacks.py).
+    The diary days it touches follow from the day's attacks (hours, worst pain, count)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="attacks")
+    started_at = models.DateTimeField("started")
+    ended_at = models.DateTimeField("ended", null=True, blank=True)
+    peak_severity = models.CharField(
+        "worst pain",
+        max_length=10,
+        choices=[choice for choice in Severity.choices if choice[0] != Severity.NONE],
+        blank=True,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["started_at"]
+        indexes = [models.Index(fields=["patient", "started_at"], name="attack_patient_start_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(ended_at__isnull=True),
+                name="one_running_attack_per_patient",
+                violation_error_message="A headache is already being timed.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="attack_ends_after_it_starts",
+                violation_error_message="An attack ends after it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Attack from {self.started_at:%Y-%m-%d %H:%M}"

@@ -7,9 +7,12 @@ from diaries import views
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("attack/started/", views.attack_started, name="attack_started"),
+    path("attack/ended/", views.attack_ended, name="attack_ended"),
     path("calendar/", views.diary_calendar, name="calendar"),
     path("days/new/", views.day_new, name="day_new"),
     path("days/<int:day_id>/", views.day_edit, name="day_edit"),
+    path("days/<int:day_id>/remove/", views.day_remove, name="day_remove"),
     path("medicines/", views.medicines, name="medicines"),
     path("medicines/<int:medicine_id>/", views.medicine_edit, name="medicine_edit"),
     path("import-export/", views.transfer, name="transfer"),

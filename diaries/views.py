@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -17,16 +17,19 @@ from clinic.dates import day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries.access import Diary, diary_view
-from diaries.calendar import LEGEND, diary_months, month_start, months_between
+from diaries.attacks import attack_end, attack_start, attacks_on, running_attack
+from diaries.calendar import LEGEND, MEDICINE_MARK, diary_months, month_start, months_between
 from diaries.entries import (
     BackfillNotConfirmed,
+    diary_day_remove,
     diary_day_save,
     mark_headache_free,
     medicine_save,
     source_for,
 )
-from diaries.exchange import export_csv
+from diaries.exchange import HEADER, OPTIONAL_COLUMNS, csv_chunks
 from diaries.forms import (
+    AttackForm,
     DateRangeForm,
     DiaryDayForm,
     ImportForm,
@@ -40,6 +43,7 @@ from diaries.metrics import diary_summary, last_28_days
 from diaries.models import DiaryDay, DiaryImport, earliest_diary_day
 from patients.access import own_patient, patient_for_user
 from patients.data_export import archive_response
+from patients.models import Diagnosis
 
 MISSING_DAYS_SHOWN = 14
 MAX_REPORT_MONTHS = 12
@@ -50,6 +54,52 @@ def parse_date(text: str | None, default: date) -> date:
         return date.fromisoformat(text or "")
     except ValueError:
         return default
+
+
+def _attack_tap(request, tap, *, with_peak: bool = False) -> HttpResponse:
+    """Start or end the patient's attack timer; any refusal is shown on the home page."""
+    patient = own_patient(request.user)
+    form = AttackForm(request.POST)
+    if not form.is_valid():
+        if "at" in form.errors:
+            messages.error(request, "Give the time as a date and time, e.g. 2 Dec 2026 14:05.")
+        else:
+            messages.error(request, "Choose how bad the worst pain was: mild, moderate or severe.")
+        return redirect("portal:home")
+    options = {"at": form.cleaned_data["at"]}
+    if with_peak:
+        options["peak_severity"] = form.cleaned_data["peak_severity"]
+    try:
+        attack = tap(patient=patient, by=request.user, now=timezone.now(), **options)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        started = timezone.localtime(attack.started_at)
+        if attack.ended_at is None:
+            messages.success(
+                request,
+                f"Timing your headache since {started:%H:%M}. Tap “It ended” when it stops.",
+            )
+        else:
+            ended = timezone.localtime(attack.ended_at)
+            messages.success(
+                request,
+                f"Headache from {started:%H:%M} to {ended:%H:%M} saved in your diary"
+                f" ({started:%A %-d %B}{'' if ended.date() == started.date() else ' and after'}).",
+            )
+    return redirect("portal:home")
+
+
+@patient_required
+@require_POST
+def attack_started(request):
+    return _attack_tap(request, attack_start)
+
+
+@patient_required
+@require_POST
+def attack_ended(request):
+    return _attack_tap(request, attack_end, with_peak=True)
 
 
 @patient_required
@@ -64,11 +114,15 @@ def portal_home(request):
         for n in range(1, MISSING_DAYS_SHOWN + 1)
         if today - timedelta(days=n) >= first and today - timedelta(days=n) not in entries
     ]
+    cluster = patient.primary_diagnosis == Diagnosis.CLUSTER
     audit.record_view(request, patient, "portal home")
     return render(
         request,
         "diaries/portal_home.html",
         diary.context(
+            running_attack=running_attack(patient),
+            attacks_today=attacks_on(patient, today) if cluster else None,
+            attack_form=AttackForm(),
             today=today,
             today_entry=entries.get(today),
             today_url=diary.day_url(today, entries.get(today)),
@@ -142,6 +196,7 @@ def diary_calendar(request, diary: Diary):
         diary.context(
             month=diary_months(diary, [month], today)[0],
             legend=LEGEND,
+            medicine_mark=MEDICINE_MARK,
             form=form,
             is_current_month=month == month_start(today),
         ),
@@ -189,8 +244,29 @@ def day_form(request, diary: Diary, entry: DiaryDay, initial: dict):
             form=form,
             entry=entry,
             day=entry.day or initial.get("day"),
-            history=day_history(entry) if entry.pk else [],
+            history=day_history(diary.patient, entry.day or initial["day"]),
+            remove_url=diary.url("day_remove", day_id=entry.pk) if entry.pk else None,
         ),
+    )
+
+
+@diary_view
+def day_remove(request, diary: Diary, day_id: int):
+    """Ask, then remove a day entered by mistake (kept in its history, shown to clinicians)."""
+    entry = get_object_or_404(diary.patient.diary_days, pk=day_id)
+    if request.method == "POST":
+        diary_day_remove(entry=entry, by=request.user)
+        messages.success(
+            request,
+            f"Removed {entry.day:%A %-d %B} from the diary. It no longer counts; you can enter "
+            "it again.",
+        )
+        return redirect(f"{diary.url('calendar')}?month={entry.day:%Y-%m}")
+    audit.record_view(request, diary.patient, "diary day removal")
+    return render(
+        request,
+        "diaries/confirm_remove.html",
+        diary.context(entry=entry, back_url=diary.day_url(entry.day, entry)),
     )
 
 
@@ -306,7 +382,13 @@ def transfer(request, diary: Diary):
     return render(
         request,
         "diaries/transfer.html",
-        diary.context(export_form=export_form, import_form=import_form, result=result),
+        diary.context(
+            export_form=export_form,
+            import_form=import_form,
+            result=result,
+            header=",".join(HEADER),
+            optional_columns=OPTIONAL_COLUMNS,
+        ),
     )
 
 
@@ -332,12 +414,12 @@ def export(request, diary: Diary):
         messages.error(request, "Choose a valid date range to export.")
         return redirect(diary.url("transfer"))
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    response = HttpResponse(
-        export_csv(diary.patient, start, end), content_type="text/csv; charset=utf-8"
+    audit.record_export(request, diary.patient, "diary.csv", start=str(start), end=str(end))
+    response = StreamingHttpResponse(
+        csv_chunks(diary.patient, start, end), content_type="text/csv; charset=utf-8"
     )
     filename = f"diary-{diary.patient.mrn}-{start}-{end}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    audit.record_export(request, diary.patient, "diary.csv", start=str(start), end=str(end))
     return response
 
 
@@ -363,6 +445,7 @@ def report(request, diary: Diary):
             summary=diary_summary(diary.patient, start, end),
             months=diary_months(diary, months, today),
             legend=LEGEND,
+            medicine_mark=MEDICINE_MARK,
             today=today,
         ),
     )

@@ -25,7 +25,7 @@ def test_patient_keeps_the_diary_on_a_phone(phone_page, screenshot, patient):
     page.get_by_label("Hours of headache").fill("3.5")
     page.get_by_label("Throbbing or pulsating").check()
     page.get_by_label("Nausea or vomiting").check()
-    page.get_by_label("Sumatriptan").fill("1")
+    page.get_by_role("spinbutton", name="Sumatriptan").fill("1")
     screenshot(page, "portal-day-form")
     page.get_by_role("button", name="Save").click()
     assert "Saved" in page.locator(".alert-success").inner_text()

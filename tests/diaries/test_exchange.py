@@ -1,15 +1,17 @@
 """The diary CSV: exact format, all-or-nothing import with line numbers, idempotent re-import,
 and a round trip that reproduces every count."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from diaries.exchange import HEADER, export_csv, import_csv
+from diaries.exchange import BATCH_SIZE, EXPORT_HEADER, HEADER, export_csv, import_csv
 from diaries.metrics import diary_counts, medication_overuse
 from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
+from patients.models import Patient
 from tests.factories import DiaryDayFactory, PatientFactory, PatientMedicineFactory
 
 # Tests read TODAY (some at collection, in parameters): the clock stands still on it.
@@ -53,13 +55,16 @@ def varied_diary(patient):
                 relief="partial",
                 missed_work=n % 2 == 1,
                 note='Bad, "very" bad\nsecond line',
+                pain_score=n % 11,
+                attacks=n % 4 or None,
+                trigger_note="=poor sleep, wine",
             )
             DiaryDose.objects.create(day=entry, medicine=triptan, medicine_class="triptan")
             DiaryDose.objects.create(
                 day=entry, medicine=ibuprofen, medicine_class="simple", doses=3
             )
         elif n != 10:  # one missing day
-            DiaryDayFactory(patient=patient, day=day)
+            DiaryDayFactory(patient=patient, day=day, menstruation=[True, False, None][n % 3])
 
 
 def test_export_writes_the_exact_format(patient):
@@ -79,10 +84,10 @@ def test_export_writes_the_exact_format(patient):
     DiaryDayFactory(patient=patient, day=date(2026, 1, 6))
     text = export_csv(patient, date(2026, 1, 1), date(2026, 1, 31))
     assert text.splitlines() == [
-        HEADER_LINE,
+        ",".join(EXPORT_HEADER),
         "2026-01-05,yes,severe,3,no,no,no,no,no,no,yes,"
-        'Sumatriptan:triptan:2,full,no,no,yes,"with, comma"',
-        "2026-01-06,no,none,,no,no,no,no,no,no,no,,,no,no,no,",
+        'Sumatriptan:triptan:2,full,no,no,yes,"with, comma",,,,',
+        "2026-01-06,no,none,,no,no,no,no,no,no,no,,,no,no,no,,,,,",
     ]
 
 
@@ -149,10 +154,82 @@ def test_every_bad_row_is_reported_at_once_counting_lines_of_multiline_notes(pat
     assert "also on line 2" in errors[1]
 
 
+def test_every_problem_on_a_line_is_reported_each_with_the_line_number(patient):
+    line = row(TODAY, headache="maybe", severity="awful", hours="30", meds="Pill:simple:x;B:y:1")
+    errors = import_csv(
+        patient, csv_file(line, row(TODAY - timedelta(days=1), relief="lots"))
+    ).errors
+    assert errors == [
+        "Line 2: headache must be yes or no, not 'maybe'.",
+        "Line 2: severity must be one of none, mild, moderate, severe, not 'awful'.",
+        "Line 2: doses of Pill must be a whole number from 1 to 20.",
+        "Line 2: unknown medicine class 'y' (use triptan, ergot, opioid, combination, simple,"
+        " other).",
+        "Line 2: hours: Ensure this value is less than or equal to 24.",
+        "Line 3: relief must be one of none, partial, full, not 'lots'.",
+    ]
+    assert not DiaryDay.objects.exists()
+
+
+def test_a_rule_is_not_reported_about_a_value_that_could_not_be_read(patient):
+    """An unreadable headache answer does not also give "a day without headache has no
+    severity": that would blame the severity for the headache's mistake."""
+    errors = import_csv(patient, csv_file(row(TODAY, headache="?", severity="mild"))).errors
+    assert errors == ["Line 2: headache must be yes or no, not '?'."]
+
+
+def details_file(columns: str, *cells: str) -> bytes:
+    """A file with today's 17 columns and then `columns`, one line per `cells`."""
+    lines = [f"{HEADER_LINE},{columns}"]
+    lines += [f"{row(TODAY - timedelta(days=n), 'yes', 'mild')},{c}" for n, c in enumerate(cells)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_the_optional_columns_import_in_any_order(patient):
+    data = details_file("menstruation,trigger_note,pain_score", "yes,cheese,7", ",,")
+    assert import_csv(patient, data).errors == []
+    today, yesterday = patient.diary_days.order_by("-day")
+    assert (today.menstruation, today.trigger_note, today.pain_score) == (True, "cheese", 7)
+    assert (yesterday.menstruation, yesterday.trigger_note, yesterday.pain_score) == (
+        None,
+        "",
+        None,
+    )
+    assert today.attacks is None  # not in the file
+
+
+def test_a_file_with_todays_header_still_imports_and_matches_a_day_with_details(patient):
+    DiaryDayFactory(patient=patient, day=TODAY, headache=True, severity="mild", pain_score=4)
+    result = import_csv(patient, csv_file(row(TODAY, "yes", "mild"), row(TODAY - timedelta(1))))
+    assert (result.errors, result.added, result.unchanged) == ([], 1, 1)
+    assert patient.diary_days.get(day=TODAY).pain_score == 4  # the file did not say
+
+
+def test_out_of_range_details_are_each_reported_with_the_line(patient):
+    data = details_file("pain_score,attacks,menstruation", "11,2,yes", "x,31,maybe")
+    assert import_csv(patient, data).errors == [
+        "Line 2: pain_score must be a whole number from 0 to 10, not '11'.",
+        "Line 3: pain_score must be a whole number from 0 to 10, not 'x'.",
+        "Line 3: attacks must be a whole number from 0 to 30, not '31'.",
+        "Line 3: menstruation must be yes or no, not 'maybe'.",
+    ]
+    assert not DiaryDay.objects.exists()
+
+
+def test_attacks_and_a_pain_score_on_a_day_without_headache_are_refused(patient):
+    data = f"{HEADER_LINE},attacks,pain_score\n{row(TODAY)},2,5\n".encode()
+    assert import_csv(patient, data).errors == [
+        "Line 2: pain_score: A day without headache has no pain score.",
+        "Line 2: attacks: A day without headache has no attacks.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"", "The file is empty."),
+        (f"{HEADER_LINE},mood\n".encode(), "then, if you like, any of pain_score, attacks"),
+        (f"{HEADER_LINE},attacks,attacks\n".encode(), "a column is named twice"),
         (b"date,headache\n2026-01-01,no\n", "Line 1: the header must be exactly"),
         ("date,héadache".encode("latin-1"), "not UTF-8"),
         (b"x" * (10 * 1024 * 1024 + 1), "larger than 10"),
@@ -240,8 +317,43 @@ class TestTransferPages:
         )
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert f"diary-{patient.mrn}-" in response["Content-Disposition"]
-        assert response.content.decode().splitlines()[1].startswith(TODAY.isoformat())
-        assert len(response.content.decode().splitlines()) == 2
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert lines[1].startswith(TODAY.isoformat())
+        assert len(lines) == 2
+
+    @pytest.mark.parametrize("staff", [False, True])
+    def test_the_download_button_downloads_the_range_shown(
+        self, client, patient, neurologist, staff
+    ):
+        """The page's export form sends its dates to the export, for the patient and staff."""
+        DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=3), note="kept")
+        client.force_login(neurologist if staff else patient.user)
+        page_url = (
+            reverse("diary:transfer", args=[patient.pk]) if staff else reverse("portal:transfer")
+        )
+        page = client.get(page_url).content.decode()
+        form = re.search(r'<form method="get" action="([^"]+)"', page)
+        assert form, "the export form has an action"
+        fields = dict(re.findall(r'name="(start|end)" value="([^"]+)"', page))
+        response = client.get(form.group(1), fields)
+        assert response.status_code == 200 and response.streaming
+        assert "attachment" in response["Content-Disposition"]
+        assert b"kept" in b"".join(response.streaming_content)
+
+    @pytest.mark.parametrize("days", [10, 2 * BATCH_SIZE + 5])
+    def test_a_long_diary_is_streamed_in_batches_with_bounded_queries(
+        self, patient_client, patient, django_assert_max_num_queries, days
+    ):
+        first = TODAY - timedelta(days=days - 1)
+        Patient.objects.filter(pk=patient.pk).update(registered_on=first)
+        DiaryDay.objects.bulk_create(
+            DiaryDay(patient=patient, day=first + timedelta(days=n)) for n in range(days)
+        )
+        with django_assert_max_num_queries(16):  # 4 per batch of days: days, doses, cursor
+            response = patient_client.get(reverse("portal:export"), {"start": first, "end": TODAY})
+            chunks = list(response.streaming_content)
+        assert len(chunks) == 1 + -(-days // BATCH_SIZE)  # the header, then each batch
+        assert b"".join(chunks).count(b"\n") == days + 1
 
     def test_export_with_a_bad_range_explains(self, patient_client):
         response = patient_client.get(reverse("portal:export"), {"start": "x"}, follow=True)
@@ -250,7 +362,7 @@ class TestTransferPages:
     def test_another_patients_diary_is_never_exported(self, patient_client, other_patient):
         DiaryDayFactory(patient=other_patient, day=TODAY, note="secret")
         response = patient_client.get(reverse("portal:export"), {"start": TODAY, "end": TODAY})
-        assert b"secret" not in response.content
+        assert b"secret" not in b"".join(response.streaming_content)
 
 
 class TestReport:

@@ -1,11 +1,13 @@
 """The diary pages as a patient and a clinician use them."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from diaries.models import DiaryDay, DiaryDose, PatientMedicine, Source
+from diaries.models import Attack, DiaryDay, DiaryDose, PatientMedicine, Source
+from patients.models import Diagnosis, Patient
 from tests.factories import (
     DiaryDayFactory,
     InjectionSessionFactory,
@@ -15,6 +17,7 @@ from tests.factories import (
 # Every test here reads TODAY (some at collection, in parameters), so the clock stands still at
 # noon on that day: a run that crosses midnight, or starts at any hour, sees the same day.
 TODAY = date(2026, 6, 17)
+MINUTE = timedelta(minutes=1)
 pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
 
@@ -80,13 +83,17 @@ class TestPortalHome:
     def test_queries_are_bounded(
         self, patient_client, patient, django_assert_max_num_queries, size
     ):
+        Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
         for n in range(size):
             DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=n))
-        # session, user, role, patient, entries, audit event, counts, overuse; the sections:
-        # check-in due, upcoming appointments, the course state, any session (progress link),
-        # last session
-        with django_assert_max_num_queries(13):
-            patient_client.get(reverse("portal:home"))
+            start = timezone.make_aware(datetime.combine(TODAY, time(0, 30 + 2 * n)))
+            Attack.objects.create(patient=patient, started_at=start, ended_at=start + MINUTE)
+        # session, user, role, patient, entries, audit event, counts, overuse, the running
+        # attack, today's attacks; the sections: check-in due, upcoming appointments, the
+        # course state, any session (progress link), last session
+        with django_assert_max_num_queries(15):
+            page = patient_client.get(reverse("portal:home")).content.decode()
+        assert f"Today's attacks: {size}" in page
 
 
 class TestDayForm:
@@ -121,9 +128,48 @@ class TestDayForm:
         )
         assert not entry.doses.exists()
 
+    def test_optional_details_are_saved_and_shown_to_the_clinician(
+        self, client, patient, neurologist
+    ):
+        Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
+        client.force_login(patient.user)
+        details = {"pain_score": "8", "attacks": "3", "trigger_note": "alcohol"}
+        client.post(reverse("portal:day_new"), headache_data(menstruation="True", **details))
+        entry = patient.diary_days.get()
+        assert (entry.pain_score, entry.attacks, entry.trigger_note) == (8, 3, "alcohol")
+        assert entry.menstruation is True
+        client.force_login(neurologist)
+        page = client.get(reverse("diary:calendar", args=[patient.pk])).content.decode()
+        assert "Wed 17 Jun: Moderate headache, 3 attacks, period" in page
+        form = client.get(reverse("diary:day_edit", args=[patient.pk, entry.pk])).content.decode()
+        assert 'name="attacks" value="3"' in form and 'value="alcohol"' in form
+
+    def test_attacks_are_asked_of_cluster_patients_and_the_period_not_of_men(
+        self, patient_client, patient
+    ):
+        page = patient_client.get(reverse("portal:day_new")).content.decode()
+        assert 'name="attacks"' not in page and 'name="menstruation"' in page
+        Patient.objects.filter(pk=patient.pk).update(
+            primary_diagnosis=Diagnosis.CLUSTER, sex=Patient.Sex.MALE
+        )
+        page = patient_client.get(reverse("portal:day_new")).content.decode()
+        assert 'name="attacks"' in page and 'name="menstruation"' not in page
+
+    def test_a_headache_free_day_keeps_the_period_but_no_headache_details(
+        self, patient_client, patient
+    ):
+        Patient.objects.filter(pk=patient.pk).update(primary_diagnosis=Diagnosis.CLUSTER)
+        data = day_data(menstruation="True", attacks="2", trigger_note="wine", pain_score="3")
+        patient_client.post(reverse("portal:day_new"), data)
+        entry = patient.diary_days.get()
+        assert (entry.menstruation, entry.attacks, entry.trigger_note) == (True, None, "")
+        assert entry.pain_score is None
+
     @pytest.mark.parametrize(
         ("data", "message"),
         [
+            (headache_data(pain_score="11"), "less than or equal to 10"),
+            (headache_data(trigger_note="x" * 201), "at most 200 characters"),
             (headache_data(day=(TODAY + timedelta(days=1)).isoformat()), "in the future"),
             (headache_data(hours="25"), "less than or equal to 24"),
             (headache_data(hours="-1"), "greater than or equal to 0"),
@@ -210,6 +256,19 @@ class TestCalendar:
         assert "day-severe" in page
         assert "Colour key" in page
         assert f"{TODAY:%a} {TODAY.day} {TODAY:%b}: Severe headache" in page
+
+    def test_not_logged_headache_free_and_medicine_days_are_marked_beyond_colour(
+        self, patient_client, patient
+    ):
+        entry = DiaryDayFactory(patient=patient, day=TODAY, headache=True, severity="mild")
+        medicine = PatientMedicineFactory(patient=patient)
+        DiaryDose.objects.create(day=entry, medicine=medicine, medicine_class="simple")
+        DiaryDayFactory(patient=patient, day=TODAY - timedelta(days=1))
+        page = patient_client.get(reverse("portal:calendar")).content.decode()
+        assert "Wed 17 Jun: Mild headache, acute medicine" in page
+        assert '<span class="day-marks" aria-hidden="true">•</span>' in page
+        assert '<span class="day-marks" aria-hidden="true">✓</span>' in page  # the 16th
+        assert '<span class="day-marks" aria-hidden="true">?</span>' in page  # the 15th
 
     def test_marking_a_range_skips_entered_days(self, patient_client, patient):
         DiaryDayFactory(
