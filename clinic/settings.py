@@ -223,6 +223,8 @@ CLINIC_ADDRESS = os.environ.get(
 CLINIC_TELEPHONE = os.environ.get("CLINIC_TELEPHONE", "020 7946 0123")
 CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "headache.clinic@example.org")
 CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Monday to Friday, 8:30 to 17:00")
+# The address patients' emailed links start with (slot offers from the waitlist).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 # After a "continue" decision the review falls due again after this many sessions (DOMAIN.md §4).
 RE_REVIEW_AFTER_SESSIONS = env_int("RE_REVIEW_AFTER_SESSIONS", 4)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import call_views, views
+from scheduling import call_views, views, waitlist_views
 
 app_name = "schedule"
 urlpatterns = [
@@ -43,6 +43,15 @@ urlpatterns = [
         name="booking_keep",
     ),
     path("patients/<int:patient_id>/calls/", call_views.call_record, name="call_record"),
+    path("waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("waitlist/offer/", waitlist_views.waitlist_offer, name="waitlist_offer"),
+    path("patients/<int:patient_id>/waitlist/", waitlist_views.waitlist_join, name="waitlist_join"),
+    path(
+        "patients/<int:patient_id>/waitlist/<int:entry_id>/remove/",
+        waitlist_views.waitlist_leave,
+        name="waitlist_leave",
+    ),
+    path("offers/<str:token>/", waitlist_views.offer, name="offer"),
     path("feed/", views.feed_settings, name="feed_settings"),
     path("feed/<str:token>.ics", views.clinician_feed, name="feed"),
 ]

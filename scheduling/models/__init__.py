@@ -1,4 +1,5 @@
-"""Scheduling models: the calendar, appointments, reminders, feeds, course states, summaries."""
+"""Scheduling models: the calendar, appointments, reminders, feeds, course states, summaries,
+the waitlist and its slot offers."""
 
 from scheduling.models.calendar import (
     Appointment,
@@ -13,6 +14,7 @@ from scheduling.models.calendar import (
 from scheduling.models.calls import CallAttempt
 from scheduling.models.courses import CourseState, CourseStatus
 from scheduling.models.summaries import CourseSummary
+from scheduling.models.waitlist import SlotOffer, WaitlistEntry
 
 __all__ = [
     "Appointment",
@@ -26,5 +28,7 @@ __all__ = [
     "CourseSummary",
     "OpeningHours",
     "Reminder",
+    "SlotOffer",
+    "WaitlistEntry",
     "Weekday",
 ]
