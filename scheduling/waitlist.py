@@ -40,6 +40,15 @@ SLOT_GONE = (
     "That slot has just gone: it was booked or changed a moment ago. Choose another free slot."
 )
 State = SlotOffer.State
+# What booking says when the clinician is busy then: checked before saving, or the constraint.
+TAKEN = {
+    SLOT_TAKEN,
+    *(
+        constraint.violation_error_message
+        for constraint in Appointment._meta.constraints
+        if constraint.name == "appointment_no_clinician_overlap"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,21 @@ class SlotFits:
 
 def waiting_entries():
     return WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).select_related(
-        "patient", "clinician", "appointment"
+        "patient", "clinician", "appointment", "added_by"
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Everyone waiting, and their courses (for the due dates): two queries."""
+
+    entries: list[WaitlistEntry]
+    courses: dict[int, Course]
+
+    @classmethod
+    def load(cls, today: date, entries=None) -> "Waiting":
+        entries = list(waiting_entries().order_by("added_at") if entries is None else entries)
+        return cls(entries, courses_of({entry.patient_id for entry in entries}, today))
 
 
 def fits(entry: WaitlistEntry, slot: Slot, course: Course | None) -> bool:
@@ -94,10 +116,9 @@ def _earliest_due_first(candidate: Candidate):
     return (candidate.due_on or date.max, candidate.entry.added_at)
 
 
-def _match(slots: list[Slot], *, today: date, now: datetime) -> list[SlotFits]:
-    """Each slot with the waiting entries that fit it: three queries whatever the numbers."""
-    entries = list(waiting_entries())
-    courses = courses_of({entry.patient_id for entry in entries}, today)
+def _match(slots: list[Slot], waiting: Waiting) -> list[SlotFits]:
+    """Each slot with the waiting entries that fit it: one query whatever the numbers."""
+    entries, courses = waiting.entries, waiting.courses
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
     if slots and entries:
         first, last = slots[0].starts_at, max(slot.ends_at for slot in slots)
@@ -126,10 +147,15 @@ def _match(slots: list[Slot], *, today: date, now: datetime) -> list[SlotFits]:
     return result
 
 
-def waitlist_slots(*, today: date, now: datetime, days: int = DAYS_AHEAD) -> list[SlotFits]:
+def waitlist_slots(
+    *, today: date, now: datetime, days: int = DAYS_AHEAD, waiting: Waiting | None = None
+) -> list[SlotFits]:
     """The free slots from now to `days` ahead that fit someone waiting, with the offers made."""
+    waiting = waiting or Waiting.load(today)
+    if not waiting.entries:
+        return []
     slots = free_slots(ClinicCalendar(today, today + timedelta(days=days)), now=now)
-    found = [fit for fit in _match(slots, today=today, now=now) if fit.candidates]
+    found = [fit for fit in _match(slots, waiting) if fit.candidates]
     if found:
         offers = SlotOffer.objects.filter(
             starts_at__gte=found[0].slot.starts_at, starts_at__lte=found[-1].slot.starts_at
@@ -147,7 +173,7 @@ def fitting_count(appointment: Appointment, *, now: datetime) -> int:
     if appointment.starts_at <= now:
         return 0
     slot = Slot(appointment.clinician, appointment.starts_at, appointment.ends_at)
-    fit = _match([slot], today=timezone.localdate(now), now=now)[0]
+    fit = _match([slot], Waiting.load(timezone.localdate(now)))[0]
     return sum(
         1 for candidate in fit.candidates if candidate.entry.patient_id != appointment.patient_id
     )
@@ -248,7 +274,7 @@ def offer_slot(
         entries = list(waiting_entries().select_for_update(of=("self",)).filter(pk__in=entry_ids))
         if len(entries) != len(set(entry_ids)):
             raise ValidationError("Someone chosen is no longer on the waitlist: reload the page.")
-        fit = _match([slot], today=timezone.localdate(now), now=now)[0]
+        fit = _match([slot], Waiting.load(timezone.localdate(now), entries))[0]
         fitting = {candidate.entry.pk for candidate in fit.candidates}
         problems = []
         for entry in entries:
@@ -413,7 +439,7 @@ def offer_accept(offer: SlotOffer, *, now: datetime) -> SlotOffer:
         if offer.expires_at <= now:
             return _answer(offer, State.EXPIRED, now)
         entry = (
-            WaitlistEntry.objects.select_for_update()
+            WaitlistEntry.objects.select_for_update(of=("self",))
             .select_related("appointment")
             .get(pk=offer.entry_id)
         )
@@ -430,7 +456,7 @@ def offer_accept(offer: SlotOffer, *, now: datetime) -> SlotOffer:
                     entry.save()
                 appointment = _book(offer, entry, now)
         except ValidationError as error:
-            if SLOT_TAKEN in error.messages or "starts_at" in getattr(error, "error_dict", {}):
+            if TAKEN & set(error.messages) or "starts_at" in getattr(error, "error_dict", {}):
                 return _answer(offer, State.GONE, now)
             raise
         offer.appointment = appointment

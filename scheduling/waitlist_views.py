@@ -14,17 +14,16 @@ from clinic.forms import add_model_errors
 from clinic.roles import staff_required
 from patients.access import staff_patient
 from patients.chart import patient_header
-from scheduling.courses import courses_of
 from scheduling.models import Appointment, SlotOffer, WaitlistEntry
 from scheduling.waitlist import (
     DAYS_AHEAD,
     LinkExpired,
+    Waiting,
     fitting_count,
     offer_accept,
     offer_decline,
     offer_from_token,
     offer_slot,
-    waiting_entries,
     waitlist_add,
     waitlist_remove,
     waitlist_slots,
@@ -39,8 +38,7 @@ def waitlist(request):
     """Free slots of the coming days with the waiting patients who fit each; the waitlist."""
     now = timezone.now()
     today = timezone.localdate(now)
-    entries = list(waiting_entries().order_by("added_at"))
-    courses = courses_of({entry.patient_id for entry in entries}, today)
+    waiting = Waiting.load(today)
     offers = (
         SlotOffer.objects.filter(starts_at__gt=now)
         .select_related("patient", "clinician")
@@ -50,8 +48,10 @@ def waitlist(request):
         request,
         "scheduling/waitlist/waitlist.html",
         {
-            "fits": waitlist_slots(today=today, now=now),
-            "entries": [(entry, courses.get(entry.patient_id)) for entry in entries],
+            "fits": waitlist_slots(today=today, now=now, waiting=waiting),
+            "entries": [
+                (entry, waiting.courses.get(entry.patient_id)) for entry in waiting.entries
+            ],
             "offers": offers,
             "days_ahead": DAYS_AHEAD,
             "now": now,

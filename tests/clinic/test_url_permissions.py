@@ -27,6 +27,7 @@ NOT_CHECKED |= {  # password reset by email: public by design
 }
 NOT_CHECKED |= {"portal:accept_invitation"}  # public: the emailed one-time link (own tests)
 NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatments/test_feeds.py
+NOT_CHECKED |= {"schedule:offer"}  # public: an offer's signed link (scheduling/test_waitlist.py)
 
 
 @dataclass
@@ -147,6 +148,15 @@ URLS = [
         method="post",
     ),
     Url("schedule:restart", NEURO, {"patient_id": "patient"}),
+    Url("schedule:waitlist", STAFF),
+    Url("schedule:waitlist_offer", STAFF, method="post"),
+    Url("schedule:waitlist_join", STAFF, {"patient_id": "patient"}),
+    Url(
+        "schedule:waitlist_leave",
+        STAFF,
+        {"patient_id": "patient", "entry_id": "waitlist_entry"},
+        method="post",
+    ),
     Url(
         "schedule:booking_cancel",
         STAFF,
