@@ -33,6 +33,7 @@ from scheduling.courses import Course, courses_of
 from scheduling.models import Appointment, CourseStatus, SlotOffer, WaitlistEntry
 
 DAYS_AHEAD = 14  # the waitlist page's free slots: today and the next two weeks
+SHOWN_PER_SLOT = 5  # the earliest due of those who fit a slot, on the waitlist page
 OFFER_VALID = timedelta(hours=24)  # an offer's link works this long (never past the slot)
 SALT = "scheduling.slot-offer"
 MOVED_EARLIER = "Moved earlier from the waitlist"
@@ -72,8 +73,17 @@ class SlotFits:
     offers: list[SlotOffer] = field(default_factory=list)
 
     @property
-    def taken(self) -> bool:
-        return any(offer.state == State.ACCEPTED for offer in self.offers)
+    def to_offer(self) -> list[Candidate]:
+        """Those who fit and have not been offered this slot yet, earliest due first."""
+        offered = {offer.patient_id for offer in self.offers}
+        return [c for c in self.candidates if c.entry.patient_id not in offered][:SHOWN_PER_SLOT]
+
+    @property
+    def more(self) -> int:
+        """How many more fit than the page shows."""
+        offered = {offer.patient_id for offer in self.offers}
+        waiting = [c for c in self.candidates if c.entry.patient_id not in offered]
+        return max(0, len(waiting) - SHOWN_PER_SLOT)
 
 
 def waiting_entries():

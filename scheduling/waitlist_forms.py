@@ -4,9 +4,16 @@ from datetime import datetime
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 
 from scheduling.forms import TimeInput, clinicians
 from scheduling.models import Appointment, WaitlistEntry, Weekday
+
+
+def booking_label(appointment: Appointment) -> str:
+    when = timezone.localtime(appointment.starts_at)
+    kind = appointment.get_kind_display()
+    return f"{kind} on {when:%a %-d %b %Y at %H:%M} with {appointment.clinician}"
 
 
 class WaitlistForm(forms.Form):
@@ -25,7 +32,9 @@ class WaitlistForm(forms.Form):
     times = forms.ChoiceField(
         label="Times of day", choices=WaitlistEntry.Times.choices, widget=forms.RadioSelect
     )
-    from_time = forms.TimeField(label="From", required=False, widget=TimeInput())
+    from_time = forms.TimeField(
+        label="From", required=False, widget=TimeInput(), help_text="Only for “Between two times”."
+    )
     until_time = forms.TimeField(label="Until", required=False, widget=TimeInput())
     appointment = forms.ModelChoiceField(
         label="Booking to bring forward",
@@ -39,7 +48,7 @@ class WaitlistForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = clinicians()
         self.fields["appointment"].queryset = bookings
-        self.fields["appointment"].label_from_instance = str
+        self.fields["appointment"].label_from_instance = booking_label
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -67,12 +67,12 @@ def waitlist_join(request, patient_id: int):
     now = timezone.now()
     bookings = patient.appointments.filter(
         status=Appointment.Status.BOOKED, starts_at__gt=now, kind__in=WaitlistEntry.Kind.values
-    ).select_related("patient")
+    ).select_related("clinician")
     initial = {"times": WaitlistEntry.Times.ANY, "kind": WaitlistEntry.Kind.INJECTION}
     asked = request.GET.get("appointment", "")
     chosen = bookings.filter(pk=asked).first() if asked.isdigit() else None
     if chosen:
-        initial |= {"appointment": chosen.pk, "kind": chosen.kind, "clinician": chosen.clinician_id}
+        initial |= {"appointment": chosen.pk, "kind": chosen.kind}
     form = WaitlistForm(request.POST or None, initial=initial, bookings=bookings)
     waiting = patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first()
     if request.method == "POST" and form.is_valid():
