@@ -435,7 +435,8 @@ def _book(offer: SlotOffer, entry: WaitlistEntry, now: datetime) -> Appointment:
 def offer_accept(offer: SlotOffer, *, now: datetime) -> SlotOffer:
     """The patient takes the slot, if it is still theirs to take: booked in one transaction,
     the entry ended, everyone else offered this slot told it has gone. When someone was first,
-    the offer is "gone"; after its time, "expired"; answered before, it is returned unchanged.
+    the offer is "gone"; after its time or once the patient no longer waits, "expired";
+    answered before, it is returned unchanged.
     Raises ValidationError when the booking is refused for another reason (phone the clinic)."""
     others: list[SlotOffer] = []
     with transaction.atomic():
@@ -453,17 +454,16 @@ def offer_accept(offer: SlotOffer, *, now: datetime) -> SlotOffer:
             .select_related("appointment")
             .get(pk=offer.entry_id)
         )
+        if entry.status != WaitlistEntry.Status.WAITING:  # booked or taken off meanwhile
+            return _answer(offer, State.EXPIRED, now)
         try:
             with transaction.atomic():
-                if entry.status == WaitlistEntry.Status.WAITING:
-                    local = timezone.localtime(offer.starts_at)
-                    entry.status = WaitlistEntry.Status.BOOKED
-                    entry.ended_at = now
-                    entry.ended_reason = (
-                        f"Accepted the slot offered for {local:%a %-d %b %Y at %H:%M}"
-                    )
-                    entry._history_user = offer.offered_by
-                    entry.save()
+                local = timezone.localtime(offer.starts_at)
+                entry.status = WaitlistEntry.Status.BOOKED
+                entry.ended_at = now
+                entry.ended_reason = f"Accepted the slot offered for {local:%a %-d %b %Y at %H:%M}"
+                entry._history_user = offer.offered_by
+                entry.save()
                 appointment = _book(offer, entry, now)
         except ValidationError as error:
             if TAKEN & set(error.messages) or "starts_at" in getattr(error, "error_dict", {}):

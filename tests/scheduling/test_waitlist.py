@@ -457,3 +457,40 @@ def test_the_front_desk_home_links_the_waitlist(front_desk_client, waiting):
     assert 'data-testid="waitlist"' in page
     assert "1 patient waiting for an earlier slot" in page
     assert reverse("schedule:waitlist") in page
+
+
+def test_an_offer_to_someone_booked_meanwhile_expires(client, waiting, clinic, front_desk):
+    (made,) = offer([waiting], clinic)
+    appointment_book(
+        patient=waiting.patient,
+        clinician=clinic,
+        kind="review",
+        starts_at=at(TOMORROW, 11),
+        minutes=20,
+        booked_by=front_desk,
+    )
+    appointment_set_status(
+        waiting.appointment, status=Status.CANCELLED, by=front_desk, reason="Not needed"
+    )
+    page = client.post(link_in(mail.outbox[0]), {"answer": "accept"}, follow=True)
+    assert "This offer has expired." in page.text
+    made.refresh_from_db()
+    assert made.state == State.EXPIRED
+    assert not waiting.patient.appointments.filter(starts_at=at(TOMORROW, 9)).exists()
+
+
+def test_a_failed_email_is_shown_to_the_desk(front_desk_client, waiting, clinic, settings):
+    settings.EMAIL_BACKEND = "tests.scheduling.failing_email.DownEmailBackend"
+    (made,) = offer([waiting], clinic)
+    made.refresh_from_db()
+    assert made.sent_at is None and "SMTPServerDisconnected" in made.send_error
+    page = front_desk_client.get(reverse("schedule:waitlist")).text
+    assert "email failed (SMTPServerDisconnected" in page and "phone them" in page
+
+
+def test_a_patient_without_email_is_not_offered_by_email(waiting, clinic, patient):
+    patient.email = ""
+    patient.save()
+    with pytest.raises(Exception, match="no email address; phone them"):
+        offer([waiting], clinic)
+    assert not SlotOffer.objects.exists()
