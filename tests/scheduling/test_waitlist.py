@@ -1,16 +1,19 @@
 """The waitlist for an earlier slot: adding patients, who fits a free slot, offers by email with
 a signed one-time link, the first to accept gets the slot, and every bad link or late answer."""
 
+import json
 import re
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core import mail, signing
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.data_export import patient_record
 from scheduling.booking import appointment_book, appointment_set_status
 from scheduling.models import Appointment, SlotOffer, WaitlistEntry
 from scheduling.waitlist import (
@@ -494,3 +497,10 @@ def test_a_patient_without_email_is_not_offered_by_email(waiting, clinic, patien
     with pytest.raises(Exception, match="no email address; phone them"):
         offer([waiting], clinic)
     assert not SlotOffer.objects.exists()
+
+
+def test_the_records_archive_keeps_the_waitlist_and_offers(waiting, clinic):
+    offer([waiting], clinic)
+    record = json.loads(json.dumps(patient_record(waiting.patient), cls=DjangoJSONEncoder))
+    assert [row["status"] for row in record["waitlist_entries"]] == ["waiting"]
+    assert [row["state"] for row in record["slot_offers"]] == ["offered"]
