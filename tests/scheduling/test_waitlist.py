@@ -459,7 +459,7 @@ def test_the_front_desk_home_links_the_waitlist(front_desk_client, waiting):
     page = front_desk_client.get(reverse("front_desk_home")).text
     assert 'data-testid="waitlist"' in page
     assert "1 patient waiting for an earlier slot" in page
-    assert reverse("schedule:waitlist") in page
+    assert f'href="{reverse("schedule:waitlist")}">Waitlist</a>' in page  # the navigation
 
 
 def test_an_offer_to_someone_booked_meanwhile_expires(client, waiting, clinic, front_desk):
