@@ -15,6 +15,7 @@ class SchedulingConfig(AppConfig):
 
         sections.contribute(sections.CHART, chart.appointments_sections, order=20)
         sections.contribute(sections.FRONT_DESK_HOME, home.worklists, order=10)
+        sections.contribute(sections.FRONT_DESK_HOME, home.waitlist, order=11)
         sections.contribute(sections.PORTAL_HOME, home.portal_appointments, order=20)
         data_export.contribute_rows(exports.appointment_rows)
         data_export.contribute_files(exports.calendar_files)

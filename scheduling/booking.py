@@ -10,6 +10,7 @@ from patients.models import ClinicalFlag, Patient
 from scheduling.calendar import ClinicCalendar
 from scheduling.courses import Course, course_of
 from scheduling.models import Appointment, CourseStatus
+from scheduling.models.waitlist import waitlist_end_for_booking, waitlist_end_for_cancel
 
 SLOT_TAKEN = "That slot was just taken: someone booked it a moment ago. Choose another slot."
 CLASH_MESSAGES = {
@@ -157,7 +158,9 @@ def appointment_book(
         status_changed_by=booked_by,
         status_changed_at=now,
     )
-    _save(appointment, booked_by)
+    with transaction.atomic():
+        _save(appointment, booked_by)
+        waitlist_end_for_booking(appointment, by=booked_by, now=now)
     return appointment, True
 
 
@@ -177,9 +180,11 @@ def appointment_reschedule(
     due_on: date | None = None,
     override_reason: str = "",
     now: datetime | None = None,
+    because: str = "",
 ) -> Appointment:
     """Move a booking to another time in one transaction: the old one is cancelled "rescheduled
-    to …" (its slot is free again), the new one booked with its kind, length and notes.
+    to …" (after `because`, if given; its slot is free again), the new one booked with its kind,
+    length and notes.
     Either both happen or neither (a slot taken meanwhile leaves the old booking standing)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -190,6 +195,7 @@ def appointment_reschedule(
             raise ValidationError({"starts_at": "That is the time it is booked for already."})
         when = timezone.localtime(starts_at)
         reason = f"Rescheduled to {when:%a %-d %b %Y at %H:%M} with {clinician}"
+        reason = f"{because}: {reason[0].lower()}{reason[1:]}" if because else reason
         appointment_set_status(old, status=Status.CANCELLED, by=by, reason=reason[:200], now=now)
         was = timezone.localtime(old.starts_at)
         new, _ = appointment_book(
@@ -234,6 +240,8 @@ def appointment_set_status(
         current.status_changed_at = now
         current.status_changed_by = by
         _save(current, by)
+        if status == Status.CANCELLED:
+            waitlist_end_for_cancel(current, by=by, now=now)
     return current
 
 

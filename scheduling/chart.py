@@ -8,6 +8,7 @@ from clinic.sections import Section
 from patients.models import Patient
 from scheduling.agenda import patient_appointments
 from scheduling.courses import course_of
+from scheduling.models import WaitlistEntry
 
 
 def appointments_sections(*, patient: Patient, role: Role) -> list[Section]:
@@ -17,6 +18,9 @@ def appointments_sections(*, patient: Patient, role: Role) -> list[Section]:
         "course": course,
         "due_on": course.next_injection_due,
         "can_restart": role == Role.NEUROLOGIST and course.status in ("stopped", "paused"),
+        "waiting": patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING)
+        .select_related("clinician")
+        .first(),
     }
     return [
         Section(

@@ -1,11 +1,12 @@
 """Scheduling's sections of the home pages: the desk's worklists, the patient's appointments."""
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from clinic.sections import Section
 from scheduling.agenda import upcoming_for_patient
 from scheduling.courses import course_of
-from scheduling.models import CallAttempt
+from scheduling.models import CallAttempt, SlotOffer, WaitlistEntry
 from scheduling.reminder_desk import reminder_counts
 from scheduling.worklists import ROWS, front_desk_worklists
 
@@ -63,6 +64,19 @@ def worklists(*, request, today) -> list[Section]:
             {"counts": reminder_counts(now)},
         ),
     ]
+
+
+def waitlist(*, request, today) -> list[Section]:
+    """The waitlist's link, with how many wait and how many offers await an answer."""
+    now = timezone.now()
+    counts = WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).aggregate(
+        waiting=Count("pk", distinct=True),
+        offered=Count(
+            "offers",
+            filter=Q(offers__state=SlotOffer.State.OFFERED, offers__expires_at__gt=now),
+        ),
+    )
+    return [Section("Waitlist", "scheduling/waitlist/home_section.html", counts)]
 
 
 def portal_appointments(*, patient, today) -> list[Section]:

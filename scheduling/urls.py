@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import call_views, reminder_views, views
+from scheduling import call_views, reminder_views, views, waitlist_views
 
 app_name = "schedule"
 urlpatterns = [
@@ -51,6 +51,15 @@ urlpatterns = [
         name="letters_printed",
     ),
     path("r/<str:token>/", reminder_views.reminder_answer_page, name="reminder_answer"),
+    path("waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("waitlist/offer/", waitlist_views.waitlist_offer, name="waitlist_offer"),
+    path("patients/<int:patient_id>/waitlist/", waitlist_views.waitlist_join, name="waitlist_join"),
+    path(
+        "patients/<int:patient_id>/waitlist/<int:entry_id>/remove/",
+        waitlist_views.waitlist_leave,
+        name="waitlist_leave",
+    ),
+    path("offers/<str:token>/", waitlist_views.offer, name="offer"),
     path("feed/", views.feed_settings, name="feed_settings"),
     path("feed/<str:token>.ics", views.clinician_feed, name="feed"),
 ]

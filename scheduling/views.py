@@ -36,6 +36,7 @@ from scheduling.feeds import clinician_calendar, feed_reset, patient_calendar, w
 from scheduling.forms import BookingForm, CancelForm, DayForm, RescheduleForm, RestartForm
 from scheduling.models import Appointment, CalendarFeed, CourseStatus
 from scheduling.slots import WINDOW_DAYS, next_injection_slots
+from scheduling.waitlist_views import freed_slot_message
 
 Status = Appointment.Status
 
@@ -184,6 +185,7 @@ def reschedule(request, patient_id: int, appointment_id: int):
         messages.error(request, " ".join(error.messages))
         return redirect("schedule:appointment", patient.pk, appointment.pk)
     messages.success(request, f"Rescheduled: {appointment.get_kind_display()} now {new_time(new)}.")
+    freed_slot_message(request, appointment)
     return redirect("schedule:appointment", patient.pk, new.pk)
 
 
@@ -228,6 +230,8 @@ def appointment_status(request, patient_id: int, appointment_id: int):
         messages.error(request, error)
         return redirect("schedule:appointment", patient.pk, appointment.pk)
     messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
+    if appointment.status == Status.CANCELLED:
+        freed_slot_message(request, appointment)
     completed = appointment.status == Status.COMPLETED
     if completed and appointment.kind == Appointment.Kind.INJECTION:
         return redirect("schedule:book_next", patient.pk)

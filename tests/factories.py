@@ -168,6 +168,16 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     status_changed_by = factory.SelfAttribute("clinician")
 
 
+class WaitlistEntryFactory(factory.django.DjangoModelFactory):
+    """A patient waiting for an earlier injection slot: any clinician, day and time."""
+
+    class Meta:
+        model = "scheduling.WaitlistEntry"
+
+    patient = factory.SubFactory(PatientFactory)
+    added_by = factory.SubFactory(UserFactory, role=Role.FRONT_DESK)
+
+
 class DiaryImportFactory(factory.django.DjangoModelFactory):
     """A big diary CSV import waiting for the job runner (diaries/imports.py)."""
 

@@ -1,5 +1,5 @@
 """Scheduling models: the calendar, appointments, reminders and check-in prompts, feeds,
-course states, summaries."""
+course states, summaries, the waitlist and its slot offers."""
 
 from scheduling.models.calendar import (
     Appointment,
@@ -14,6 +14,7 @@ from scheduling.models.calls import CallAttempt
 from scheduling.models.courses import CourseState, CourseStatus
 from scheduling.models.reminders import Reminder
 from scheduling.models.summaries import CourseSummary
+from scheduling.models.waitlist import SlotOffer, WaitlistEntry
 
 __all__ = [
     "Appointment",
@@ -27,5 +28,7 @@ __all__ = [
     "CourseSummary",
     "OpeningHours",
     "Reminder",
+    "SlotOffer",
+    "WaitlistEntry",
     "Weekday",
 ]

@@ -15,6 +15,7 @@ from tests.factories import (
     PatientMedicineFactory,
     PriorPreventiveFactory,
     ReviewFactory,
+    WaitlistEntryFactory,
 )
 
 
@@ -38,4 +39,5 @@ def world(neurologist, front_desk, patient, other_patient):
         "review": (review := ReviewFactory(patient=patient, reviewed_by=neurologist)).pk,
         "letter": IssuedLetterFactory(review=review).pk,
         "appointment": AppointmentFactory(patient=patient, clinician=neurologist).pk,
+        "waitlist_entry": WaitlistEntryFactory(patient=patient, added_by=neurologist).pk,
     }

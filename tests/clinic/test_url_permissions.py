@@ -30,6 +30,7 @@ NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatment
 NOT_CHECKED |= {
     "schedule:reminder_answer"
 }  # signed link: tests/scheduling/test_reminder_channels.py
+NOT_CHECKED |= {"schedule:offer"}  # public: an offer's signed link (scheduling/test_waitlist.py)
 
 
 @dataclass
@@ -157,6 +158,15 @@ URLS = [
         method="post",
     ),
     Url("schedule:restart", NEURO, {"patient_id": "patient"}),
+    Url("schedule:waitlist", STAFF),
+    Url("schedule:waitlist_offer", STAFF, method="post"),
+    Url("schedule:waitlist_join", STAFF, {"patient_id": "patient"}),
+    Url(
+        "schedule:waitlist_leave",
+        STAFF,
+        {"patient_id": "patient", "entry_id": "waitlist_entry"},
+        method="post",
+    ),
     Url(
         "schedule:booking_cancel",
         STAFF,

@@ -236,11 +236,11 @@ class TestChart:
             ClinicalFlagFactory(patient=patient, kind=kind)
         # session, user, groups, patient, flags, preventives, the audit event of this view
         # + sessions section: sessions with their side effects
-        # + appointments section: appointments, next injection due (course summary)
+        # + appointments section: appointments, next injection due (course summary), waitlist entry
         # + progress section: sessions, reported baseline, the review due (review summary)
         # + diary sections: last invitation, late/transcribed counts, summary, overuse windows
         # + access-log section
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(19):
             neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
 
 

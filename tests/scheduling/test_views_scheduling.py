@@ -226,8 +226,9 @@ def test_the_chart_shows_upcoming_and_past_appointments(
             status=Status.COMPLETED,
         )
     # session, user, groups, patient, flags, preventives, audit event; sessions section;
-    # appointments section: appointments, next injection due (course summary); portal invitation
-    with django_assert_max_num_queries(11):
+    # appointments section: appointments, next injection due (course summary), the waitlist
+    # entry; portal invitation
+    with django_assert_max_num_queries(12):
         response = front_desk_client.get(reverse("patients:chart", args=[patient.pk]))
     section = response.context["sections"][1].context
     assert (len(section["upcoming"]), len(section["past"])) == (size, size)
