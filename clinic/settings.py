@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "treatments",
     "scheduling",
     "reviews",
+    "fhir_api",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",
