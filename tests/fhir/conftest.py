@@ -73,4 +73,3 @@ def records(patient, other_patient):
     fill_records(patient)
     fill_records(other_patient)
     return patient
-

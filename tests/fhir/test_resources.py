@@ -1,8 +1,8 @@
 """Every resource type the API serves, read back and validated by the FHIR R4 library."""
 
 import pytest
-from fhir.resources import construct_fhir_element
 from fhir.resources import __fhir_version__ as LIBRARY_FHIR_VERSION
+from fhir.resources import construct_fhir_element
 
 from fhir_api import codes
 from fhir_api.resources import TYPES
