@@ -4,8 +4,9 @@ Each parser raises an `invalid` FhirError (400) with a message saying what is wr
 """
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Q
 
@@ -13,6 +14,7 @@ from fhir_api.outcomes import invalid
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
+MAX_OFFSET = 10**9  # PostgreSQL's OFFSET is a bigint: refuse what would overflow it
 PAGING = {"_count", "_offset"}
 IGNORED = {"_format"}  # we only speak JSON: accepted and ignored
 DATE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -44,7 +46,7 @@ class DateParam:
                 low = high = date(int(year), int(month), int(day))
             elif month:
                 low = date(int(year), int(month), 1)
-                high = (low + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+                high = low.replace(day=monthrange(low.year, low.month)[1])
             else:
                 low, high = date(int(year), 1, 1), date(int(year), 12, 31)
         except ValueError:
@@ -100,16 +102,16 @@ class Page:
 
 
 def page(params) -> Page:
-    return Page(_int(params, "_count", DEFAULT_COUNT, 1, MAX_COUNT), _int(params, "_offset", 0))
+    count = _int(params, "_count", DEFAULT_COUNT, 1, MAX_COUNT)
+    return Page(count, _int(params, "_offset", 0, 0, MAX_OFFSET))
 
 
-def _int(params, name, default, lowest=0, highest=None) -> int:
+def _int(params, name, default, lowest, highest) -> int:
     text = params.get(name)
     if text is None:
         return default
-    if not text.isdigit() or int(text) < lowest or (highest is not None and int(text) > highest):
-        top = f" to {highest}" if highest is not None else " or more"
-        raise invalid(f"{name}={text}: give a whole number from {lowest}{top}.")
+    if not text.isdigit() or not lowest <= int(text) <= highest:
+        raise invalid(f"{name}={text}: give a whole number from {lowest} to {highest}.")
     return int(text)
 
 
