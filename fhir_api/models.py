@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -90,3 +91,58 @@ class ApiClient(models.Model):
         if self.revoked_at is None:
             self.revoked_by, self.revoked_at = by, now
             self.save(update_fields=["revoked_by", "revoked_at"])
+
+
+class BulkExport(models.Model):
+    """A FHIR Bulk Data export a client system asked for (`$export`), run by the job runner:
+    every resource of the asked types, of one patient or the whole clinic, as of the day and
+    instant it was asked (fhir_api/bulk.py)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Writing the files"
+        DONE = "done", "Ready to download"
+        FAILED = "failed", "Stopped on a fault, waiting to try again"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="exports")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Blank for the whole clinic.",
+    )
+    types = models.JSONField(help_text="The resource types asked for, in order.")
+    requested_at = models.DateTimeField()
+    as_of = models.DateField(help_text="The day diary windows are computed as of.")
+    request_url = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"Export {self.pk} for {self.client_id}"
+
+
+class BulkExportFile(models.Model):
+    """One NDJSON file of an export: every resource of one type, one JSON object a line."""
+
+    export = models.ForeignKey(BulkExport, on_delete=models.CASCADE, related_name="files")
+    resource_type = models.CharField(max_length=40)
+    count = models.PositiveIntegerField()
+    ndjson = models.TextField()
+
+    class Meta:
+        ordering = ["export", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["export", "resource_type"], name="bulk_export_file_per_type"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resource_type}.ndjson"

@@ -6,7 +6,7 @@ diary (`reviews.progress`, whose numbers are `diaries.metrics`') and the reviews
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,10 +21,12 @@ from fhir_api.search import Page, check_names, dates, reference_id, token
 from patients.models import Patient, SearchText, search_text
 from reviews.models import Review
 from reviews.models.reviews import hit6_band, midas_grade
-from reviews.progress import Window, patient_progress
+from reviews.progress import Window, progress_for_patients
 from scheduling.models import Appointment
 from treatments.models import AdverseEvent, InjectedSite, InjectionSession
 from treatments.models.protocols import format_units
+
+EXPORT_BATCH = 500  # rows (or patients, for Observations) read at a time by a bulk export
 
 
 def validated(resource: dict) -> dict:
@@ -378,6 +380,14 @@ class ModelType:
             rows = rows.filter(**{f"{self.patient_field}__in": reader.patient_ids})
         return rows
 
+    def every(self, patient_ids: list[int] | None, today: date) -> Iterator[dict]:
+        """Every resource of these patients (None: everyone), for a bulk export."""
+        rows = self.rows()
+        if patient_ids is not None:
+            rows = rows.filter(**{f"{self.patient_field}__in": patient_ids})
+        for row in rows.iterator(chunk_size=EXPORT_BATCH):
+            yield validated(self.build(row))
+
     def found(self, row) -> Found:
         return Found(validated(self.build(row)), self.patient_of(row))
 
@@ -420,24 +430,42 @@ class ObservationType:
     name = "Observation"
     search_params = {"patient": "reference", "date": "date", "code": "token"}
 
-    def patient_observations(self, patient: Patient, today: date) -> list[Found]:
-        progress = patient_progress(patient, today, with_overuse=False)
-        found = [
-            Found(
-                validated(diary_window_resource(patient.pk, index, window)),
-                patient.pk,
-                window.start,
-                window.end,
-            )
-            for index, window in enumerate(progress.windows)
-        ]
-        for review in Review.objects.filter(patient=patient).order_by("reviewed_on", "pk"):
+    def observations(self, patient_ids: list[int], today: date) -> dict[int, list[Found]]:
+        """Every Observation of these patients, in a fixed number of queries."""
+        progress = progress_for_patients(patient_ids, today)
+        found = {
+            patient_id: [
+                Found(
+                    validated(diary_window_resource(patient_id, index, window)),
+                    patient_id,
+                    window.start,
+                    window.end,
+                )
+                for index, window in enumerate(progress[patient_id].windows)
+            ]
+            for patient_id in patient_ids
+        }
+        reviews = Review.objects.filter(patient_id__in=patient_ids).order_by("reviewed_on", "pk")
+        for review in reviews:
             for name in ("midas", "hit6"):
                 if getattr(review, name) is not None:
                     resource = validated(score_resource(review, name))
                     on = review.reviewed_on
-                    found.append(Found(resource, patient.pk, on, on))
+                    found[review.patient_id].append(Found(resource, review.patient_id, on, on))
         return found
+
+    def patient_observations(self, patient: Patient, today: date) -> list[Found]:
+        return self.observations([patient.pk], today)[patient.pk]
+
+    def every(self, patient_ids: list[int] | None, today: date) -> Iterator[dict]:
+        """Every Observation of these patients (None: everyone), for a bulk export."""
+        patients = Patient.objects.order_by("pk").values_list("pk", flat=True)
+        if patient_ids is not None:
+            patients = patients.filter(pk__in=patient_ids)
+        ids = list(patients)
+        for start in range(0, len(ids), EXPORT_BATCH):
+            for found in self.observations(ids[start : start + EXPORT_BATCH], today).values():
+                yield from (item.resource for item in found)
 
     def patient(self, reader: Reader, patient_id: int) -> Patient | None:
         patients = Patient.objects.filter(pk=patient_id)

@@ -2,19 +2,21 @@
 
 from functools import wraps
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from clinic import audit
 from clinic.models import AuditEvent
-from fhir_api import capability
+from fhir_api import bulk, capability
 from fhir_api.access import Reader, reader_for
 from fhir_api.codes import MIME_TYPE
-from fhir_api.outcomes import FhirError, not_found
+from fhir_api.models import BulkExport
+from fhir_api.outcomes import FhirError, invalid, not_found, operation_outcome
 from fhir_api.resources import TYPES, Found
 from fhir_api.search import page as page_of
+from patients.models import Patient
 
 READ_METHODS = ("GET", "HEAD")
 
@@ -23,24 +25,29 @@ def fhir_response(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, content_type=MIME_TYPE)
 
 
-def fhir_view(view):
-    """GET only (405 otherwise); every refusal an OperationOutcome with its status. The API
-    is read-only and takes no cookies-with-forms, so CSRF does not apply."""
+def fhir_view(view=None, *, methods=READ_METHODS):
+    """GET only (405 otherwise; a bulk export's kick-off is a POST); every refusal an
+    OperationOutcome with its status. Only reads, and the one POST is a client token's (no
+    session), so CSRF does not apply."""
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            if request.method not in READ_METHODS:
-                error = FhirError(405, "not-supported", "This API is read-only: use GET.")
-                response = fhir_response(error.outcome(), error.status)
-                response["Allow"] = ", ".join(READ_METHODS)
-                return response
-            return view(request, *args, **kwargs)
-        except FhirError as error:
-            return fhir_response(error.outcome(), error.status)
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    use = " or ".join(methods)
+                    error = FhirError(405, "not-supported", f"This API is read-only: use {use}.")
+                    response = fhir_response(error.outcome(), error.status)
+                    response["Allow"] = ", ".join(methods)
+                    return response
+                return view(request, *args, **kwargs)
+            except FhirError as error:
+                return fhir_response(error.outcome(), error.status)
 
-    return wrapped
+        return wrapped
+
+    return decorate(view) if view else decorate
 
 
 @fhir_view
@@ -130,6 +137,99 @@ def audit_reads(request, reader: Reader, resource_type: str, found: list[Found])
             for patient_id, ids in by_patient.items()
         ]
     )
+
+
+# -- bulk export (fhir_api/bulk.py) ------------------------------------------------------------
+
+
+def client_reader(request) -> Reader:
+    """Bulk exports are for client systems: a patient reads their own records by searching."""
+    reader = reader_for(request)
+    if reader.client is None:
+        raise FhirError(403, "forbidden", "Bulk export is for client systems with a token.")
+    return reader
+
+
+@fhir_view(methods=("POST",))
+def export_kick_off(request, patient_id: int | None = None):
+    """POST /fhir/$export (the whole clinic), /fhir/Patient/$export (every patient: the same
+    here), /fhir/Patient/<id>/$export (one patient). Asks for Prefer: respond-async."""
+    reader = client_reader(request)
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        raise invalid("Send Prefer: respond-async: an export runs in the background.")
+    types = bulk.requested_types(request.GET)
+    patient = None
+    if patient_id is not None:
+        patient = Patient.objects.filter(pk=patient_id).first()
+        if patient is None:
+            raise not_found(f"Patient/{patient_id}")
+    export = bulk.start_export(
+        reader.client,
+        patient=patient,
+        types=types,
+        url=request.build_absolute_uri(),
+        now=timezone.now(),
+    )
+    audit.record(
+        action=audit.Action.EXPORT,
+        object_type="fhir:$export",
+        object_id=export.pk,
+        patient_id=patient.pk if patient else None,
+        changes={"types": types, **reader.audit_details()},
+        request=request,
+    )
+    status_url = request.build_absolute_uri(reverse("fhir:export_status", args=[export.pk]))
+    response = fhir_response(
+        operation_outcome("informational", f"Export queued: poll {status_url}", "information"),
+        202,
+    )
+    response["Content-Location"] = status_url
+    return response
+
+
+def client_export(reader: Reader, export_id) -> BulkExport:
+    export = BulkExport.objects.filter(pk=export_id, client=reader.client).first()
+    if export is None:
+        raise not_found(f"Export {export_id}")
+    return export
+
+
+@fhir_view
+def export_status(request, export_id):
+    export = client_export(client_reader(request), export_id)
+    if export.status == BulkExport.Status.DONE:
+
+        def file_url(file):
+            path = reverse("fhir:export_file", args=[export.pk, file.resource_type])
+            return request.build_absolute_uri(path)
+
+        return JsonResponse(bulk.manifest(export, file_url))
+    if export.status == BulkExport.Status.FAILED:
+        raise FhirError(500, "exception", "The export stopped on a fault; it is tried again.")
+    response = fhir_response(
+        operation_outcome("informational", export.get_status_display(), "information"), 202
+    )
+    response["X-Progress"] = export.get_status_display()
+    response["Retry-After"] = "10"
+    return response
+
+
+@fhir_view
+def export_file(request, export_id, resource_type: str):
+    reader = client_reader(request)
+    export = client_export(reader, export_id)
+    file = export.files.filter(resource_type=resource_type).first()
+    if file is None or export.status != BulkExport.Status.DONE:
+        raise not_found(f"{resource_type}.ndjson of export {export_id}")
+    audit.record_export(
+        request,
+        export.patient,
+        f"fhir:{resource_type}.ndjson",
+        export=str(export.pk),
+        count=file.count,
+        **reader.audit_details(),
+    )
+    return HttpResponse(file.ndjson, content_type=bulk.NDJSON)
 
 
 @fhir_view

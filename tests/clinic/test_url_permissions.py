@@ -29,6 +29,8 @@ NOT_CHECKED |= {"portal:accept_invitation"}  # public: the emailed one-time link
 NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatments/test_feeds.py
 # The FHIR API answers with OperationOutcomes (401, 403), not the login page: tests/fhir/
 NOT_CHECKED |= {"fhir:base", "fhir:metadata", "fhir:search", "fhir:read", "fhir:unknown"}
+NOT_CHECKED |= {"fhir:export", "fhir:export_patients", "fhir:export_patient"}
+NOT_CHECKED |= {"fhir:export_status", "fhir:export_file"}
 
 
 @dataclass
