@@ -4,6 +4,7 @@ from fhir_api.codes import FHIR_VERSION, MIME_TYPE
 from fhir_api.resources import TYPES, validated
 from fhir_api.search import MAX_COUNT
 
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
 SECURITY = (
     "A client system sends the token the clinic's administrator issued it, as "
     "'Authorization: Bearer <token>' (read scope: every patient). A patient logged in to the "
@@ -39,6 +40,7 @@ def statement(base_url: str) -> dict:
                         }
                         for name, resource_type in TYPES.items()
                     ],
+                    "operation": [{"name": "export", "definition": BULK_EXPORT}],
                 }
             ],
         }

@@ -1,4 +1,4 @@
-"""The FHIR endpoints: thin. Who reads (`fhir.access`), what (`fhir.resources`), audited."""
+"""The FHIR endpoints: thin. Who reads (`fhir_api.access`), what (`fhir_api.resources`), audited."""
 
 from functools import wraps
 
@@ -37,7 +37,7 @@ def fhir_view(view=None, *, methods=READ_METHODS):
             try:
                 if request.method not in methods:
                     use = " or ".join(methods)
-                    error = FhirError(405, "not-supported", f"This API is read-only: use {use}.")
+                    error = FhirError(405, "not-supported", f"Use {use} here: the API reads only.")
                     response = fhir_response(error.outcome(), error.status)
                     response["Allow"] = ", ".join(methods)
                     return response
@@ -61,8 +61,8 @@ def metadata(request):
 
 @fhir_view
 def read(request, resource_type: str, resource_id: str):
-    resource_class = resource_type_or_404(resource_type)
     reader = reader_for(request)
+    resource_class = resource_type_or_404(resource_type)
     found = resource_class.read(reader, resource_id, timezone.localdate())
     audit_reads(request, reader, resource_type, [found])
     return fhir_response(found.resource)
@@ -70,8 +70,8 @@ def read(request, resource_type: str, resource_id: str):
 
 @fhir_view
 def search(request, resource_type: str):
-    resource_class = resource_type_or_404(resource_type)
     reader = reader_for(request)
+    resource_class = resource_type_or_404(resource_type)
     paging = page_of(request.GET)
     total, found = resource_class.search(reader, request.GET, paging, timezone.localdate())
     audit_reads(request, reader, resource_type, found)

@@ -42,7 +42,7 @@ def refused(response, status: int, code: str):
 
 
 def test_every_endpoint_refuses_without_credentials(client, endpoints):
-    for url in endpoints:
+    for url in [*endpoints, "/fhir/NoSuchType"]:
         assert "Bearer" in refused(client.get(url), 401, "login"), url
 
 

@@ -48,6 +48,7 @@ def test_the_capability_statement(client, db):
     assert statement["fhirVersion"] == "4.0.1"
     served = {resource["type"] for resource in statement["rest"][0]["resource"]}
     assert served == set(TYPES)
+    assert statement["rest"][0]["operation"][0]["name"] == "export"
 
 
 def test_a_patient_carries_mrn_and_nhs_number(client, records, read_token):
