@@ -6,6 +6,7 @@ the API (`fhir_api.resources`), so every line is a validated resource.
 """
 
 import json
+from collections.abc import Iterator
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from fhir_api.resources import TYPES
 from patients.models import Patient
 
 NDJSON = "application/fhir+ndjson"
+FILE_LINES = 10_000  # resources per file: bounds the memory a job and a download take
 OUTPUT_FORMATS = {NDJSON, "application/ndjson", "ndjson"}
 
 
@@ -65,21 +67,32 @@ def run_export(export_id: str) -> BulkExport | None:
             export.files.all().delete()
             patient_ids = None if export.patient_id is None else [export.patient_id]
             for name in export.types:
-                lines = [
-                    json.dumps(resource, separators=(",", ":"))
-                    for resource in TYPES[name].every(patient_ids, export.as_of)
-                ]
-                BulkExportFile.objects.create(
-                    export=export,
-                    resource_type=name,
-                    count=len(lines),
-                    ndjson="".join(f"{line}\n" for line in lines),
-                )
+                resources = TYPES[name].every(patient_ids, export.as_of)
+                for part, lines in enumerate(ndjson_files(resources), start=1):
+                    BulkExportFile.objects.create(
+                        export=export,
+                        resource_type=name,
+                        part=part,
+                        count=len(lines),
+                        ndjson="".join(lines),
+                    )
     except Exception:
         _set(export, status=BulkExport.Status.FAILED)
         raise
     _set(export, status=BulkExport.Status.DONE, finished_at=timezone.now())
     return export
+
+
+def ndjson_files(resources: Iterator[dict]) -> Iterator[list[str]]:
+    """The lines of each file: `FILE_LINES` resources at most, one JSON object a line."""
+    lines = []
+    for resource in resources:
+        lines.append(json.dumps(resource, separators=(",", ":")) + "\n")
+        if len(lines) == FILE_LINES:
+            yield lines
+            lines = []
+    if lines:
+        yield lines
 
 
 def _set(export: BulkExport, **fields) -> None:
@@ -96,7 +109,7 @@ def manifest(export: BulkExport, file_url) -> dict:
         "requiresAccessToken": True,
         "output": [
             {"type": file.resource_type, "url": file_url(file), "count": file.count}
-            for file in export.files.only("resource_type", "count", "export_id")
+            for file in export.files.only("resource_type", "part", "count", "export_id")
         ],
         "error": [],
     }
@@ -107,4 +120,5 @@ def bulk_export(*, export_id: str) -> str:
     export = run_export(export_id)
     if export is None:
         return "already done"
-    return ", ".join(f"{file.resource_type} {file.count}" for file in export.files.all())
+    files = export.files.values_list("resource_type", "count")
+    return ", ".join(f"{name} {count}" for name, count in files)

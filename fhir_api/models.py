@@ -129,10 +129,12 @@ class BulkExport(models.Model):
 
 
 class BulkExportFile(models.Model):
-    """One NDJSON file of an export: every resource of one type, one JSON object a line."""
+    """One NDJSON file of an export: resources of one type, one JSON object a line; a type
+    with many resources takes several files (parts 1, 2, …), so none grows without bound."""
 
     export = models.ForeignKey(BulkExport, on_delete=models.CASCADE, related_name="files")
     resource_type = models.CharField(max_length=40)
+    part = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
     ndjson = models.TextField()
 
@@ -140,9 +142,9 @@ class BulkExportFile(models.Model):
         ordering = ["export", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["export", "resource_type"], name="bulk_export_file_per_type"
+                fields=["export", "resource_type", "part"], name="bulk_export_file_part"
             )
         ]
 
     def __str__(self):
-        return f"{self.resource_type}.ndjson"
+        return f"{self.resource_type}-{self.part}.ndjson"

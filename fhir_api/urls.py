@@ -12,7 +12,7 @@ urlpatterns = [
     path("Patient/<int:patient_id>/$export", views.export_kick_off, name="export_patient"),
     path("$export-status/<uuid:export_id>", views.export_status, name="export_status"),
     path(
-        "$export-file/<uuid:export_id>/<str:resource_type>.ndjson",
+        "$export-file/<uuid:export_id>/<str:resource_type>-<int:part>.ndjson",
         views.export_file,
         name="export_file",
     ),

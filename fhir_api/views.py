@@ -200,7 +200,7 @@ def export_status(request, export_id):
     if export.status == BulkExport.Status.DONE:
 
         def file_url(file):
-            path = reverse("fhir:export_file", args=[export.pk, file.resource_type])
+            path = reverse("fhir:export_file", args=[export.pk, file.resource_type, file.part])
             return request.build_absolute_uri(path)
 
         return JsonResponse(bulk.manifest(export, file_url))
@@ -215,16 +215,16 @@ def export_status(request, export_id):
 
 
 @fhir_view
-def export_file(request, export_id, resource_type: str):
+def export_file(request, export_id, resource_type: str, part: int):
     reader = client_reader(request)
     export = client_export(reader, export_id)
-    file = export.files.filter(resource_type=resource_type).first()
+    file = export.files.filter(resource_type=resource_type, part=part).first()
     if file is None or export.status != BulkExport.Status.DONE:
-        raise not_found(f"{resource_type}.ndjson of export {export_id}")
+        raise not_found(f"{resource_type}-{part}.ndjson of export {export_id}")
     audit.record_export(
         request,
         export.patient,
-        f"fhir:{resource_type}.ndjson",
+        f"fhir:{resource_type}-{part}.ndjson",
         export=str(export.pk),
         count=file.count,
         **reader.audit_details(),

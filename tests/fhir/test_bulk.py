@@ -7,6 +7,7 @@ import pytest
 from fhir.resources import construct_fhir_element
 
 from clinic.models import AuditEvent
+from fhir_api import bulk
 from fhir_api.bulk import run_export
 from fhir_api.models import ApiClient, BulkExport
 from fhir_api.resources import TYPES
@@ -55,7 +56,8 @@ def test_an_export_of_the_whole_clinic(client, records, other_patient, read_toke
             resource = json.loads(line)
             assert resource["resourceType"] == output["type"]
             construct_fhir_element(resource["resourceType"], resource)  # valid R4
-    assert AuditEvent.objects.filter(object_type="fhir:Patient.ndjson", action="export").exists()
+    audited = AuditEvent.objects.filter(object_type="fhir:Patient-1.ndjson", action="export")
+    assert audited.exists()
 
 
 def test_an_export_of_one_patient_and_some_types(client, records, other_patient, read_token):
@@ -71,6 +73,22 @@ def test_an_export_of_one_patient_and_some_types(client, records, other_patient,
     export = BulkExport.objects.get()
     assert export.patient == records
     assert AuditEvent.objects.get(object_type="fhir:$export").patient_id == records.pk
+
+
+def test_a_type_with_many_resources_takes_several_files(client, records, read_token, monkeypatch):
+    monkeypatch.setattr(bulk, "FILE_LINES", 2)
+    response = kick_off(client, read_token, f"/fhir/Patient/{records.pk}/$export?_type=Procedure")
+    run_queued_jobs()
+    manifest = client.get(path_of(response["Content-Location"]), **bearer(read_token)).json()
+    assert [(o["type"], o["count"]) for o in manifest["output"]] == [
+        ("Procedure", 2),
+        ("Procedure", 1),
+    ]
+    ids = []
+    for output in manifest["output"]:
+        lines = client.get(path_of(output["url"]), **bearer(read_token)).content.splitlines()
+        ids += [json.loads(line)["id"] for line in lines]
+    assert sorted(ids) == sorted(str(pk) for pk in records.sessions.values_list("pk", flat=True))
 
 
 def test_a_second_run_of_a_finished_export_changes_nothing(client, records, read_token):
