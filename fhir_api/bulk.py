@@ -1,8 +1,9 @@
 """FHIR Bulk Data export (`$export`): a client system asks, the job runner writes one NDJSON
 file per resource type, the client polls the status and downloads the files.
 
-The export is of the records as of the day and instant it was asked; the same builders as
-the API (`fhir_api.resources`), so every line is a validated resource.
+The files hold the records as the job finds them (everything changed before the request's
+instant, its `transactionTime`, is in), diary windows as of the day of the request; the same
+builders as the API (`fhir_api.resources`), so every line is a validated resource.
 """
 
 import json
