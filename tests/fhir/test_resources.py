@@ -137,3 +137,15 @@ def test_midas_and_hit6_totals(client, records, read_token):
     assert scores["midas"]["valueQuantity"]["value"] == 24
     assert scores["midas"]["interpretation"][0]["text"].startswith("Grade IV")
     assert scores["hit6"]["valueQuantity"]["value"] == 62
+
+
+@pytest.mark.parametrize("resource_type", list(TYPES))
+def test_unvalidated_answers_are_what_the_library_writes(
+    client, records, read_token, settings, resource_type
+):
+    """Production serves the resources as built (FHIR_VALIDATE off): the same JSON."""
+    of_patient = {"_id" if resource_type == "Patient" else "patient": records.pk}
+    checked = search(client, read_token, resource_type, **of_patient, _count=100)
+    settings.FHIR_VALIDATE = False
+    as_built = search(client, read_token, resource_type, **of_patient, _count=100)
+    assert as_built["entry"] == checked["entry"]
