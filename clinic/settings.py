@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "treatments",
     "scheduling",
     "reviews",
+    "fhir_api",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -331,4 +332,9 @@ TWO_FACTOR_REQUIRED_FOR_STAFF = env_bool(
     "TWO_FACTOR_REQUIRED_FOR_STAFF", default=not (DEBUG or TESTING)
 )
 OTP_TOTP_ISSUER = CLINIC_NAME
+
+# The FHIR API (docs/fhir.md) reads every resource back through the FHIR R4 library before
+# serving it when this is on: always in development and tests (which also validate every type
+# and every export line), off by default in production, where it costs ~10 ms a session.
+FHIR_VALIDATE = env_bool("FHIR_VALIDATE", default=DEBUG or TESTING)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours

@@ -21,6 +21,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/diary/", include("diaries.staff_urls")),
     path("", include("reviews.urls")),
     path("schedule/", include("scheduling.urls")),
+    path("fhir/", include("fhir_api.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

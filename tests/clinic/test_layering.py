@@ -5,7 +5,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lower number = lower layer. Apps of one layer do not import each other; demo sits apart.
-LAYERS = {"clinic": 0, "patients": 1, "diaries": 2, "treatments": 2, "scheduling": 3, "reviews": 4}
+LAYERS = {
+    "clinic": 0,
+    "patients": 1,
+    "diaries": 2,
+    "treatments": 2,
+    "scheduling": 3,
+    "reviews": 4,
+    "fhir_api": 5,
+}
 DEMO = "demo"
 
 
