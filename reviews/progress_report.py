@@ -3,7 +3,7 @@
 Numbers go through `diaries.metrics.rounded` (`Window.summary()`), as on the page and in the
 letter; JSON and CSV print the rounded value (2.5, never 2.45 or 2.4499…).
 
-`report_records` computes the patients in keyset batches of `BATCH` (by MRN) and yields one
+`report_records` computes the patients in keyset batches (`clinic.batches`, by MRN) and yields one
 record at a time, so a report of the whole clinic runs in the memory of one batch.
 """
 
@@ -13,14 +13,13 @@ from datetime import date
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from clinic.batches import keyset_batches
 from diaries.metrics import RATES, rounded
 from patients.models import Patient
 from reviews.due import due_of, with_review_due
 from reviews.models import Review
 from reviews.progress import Progress, Window, progress_for_patients
 from scheduling.courses import NOT_STARTED, courses_of
-
-BATCH = 500  # patients computed together: a few queries each batch, memory of one batch
 
 MEASURES = list(RATES)
 CSV_COLUMNS = [
@@ -151,23 +150,12 @@ def course_records(patient_ids, as_of) -> dict[int, dict]:
     return records
 
 
-def patient_batches(patients, size: int = BATCH) -> Iterator[dict[int, str]]:
-    """`patients` in MRN order, `size` at a time ({pk: mrn}), by keyset (never OFFSET)."""
-    last = None
-    while True:
-        page = patients.order_by("mrn")
-        if last is not None:
-            page = page.filter(mrn__gt=last)
-        batch = list(page.values_list("pk", "mrn")[:size])
-        if not batch:
-            return
-        yield dict(batch)
-        last = batch[-1][1]
-
-
-def report_records(patients, as_of: date, *, size: int = BATCH) -> Iterator[tuple[dict, Progress]]:
-    """Each patient's record (as the JSON prints it) and progress, batch by batch."""
-    for mrns in patient_batches(patients, size):
+def report_records(
+    patients, as_of: date, *, size: int | None = None
+) -> Iterator[tuple[dict, Progress]]:
+    """Each patient's record (as the JSON prints it) and `Progress`, batch by batch."""
+    for batch in keyset_batches(patients, "mrn", "pk", size=size):
+        mrns = {pk: mrn for mrn, pk in batch}
         progress = progress_for_patients(mrns, as_of, with_overuse=True)
         courses = course_records(mrns, as_of)
         for pk, mrn in mrns.items():

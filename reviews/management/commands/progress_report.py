@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from clinic import audit, csv_safety
+from clinic.batches import BATCH
 from patients.models import Patient
 from reviews.progress_report import (
-    BATCH,
     CSV_COLUMNS,
     json_array,
     json_lines,
