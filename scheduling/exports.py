@@ -1,10 +1,11 @@
 """Appointments in the patient's records archive: the stored rows and an .ics calendar."""
 
+from patients.data_export import readable
 from scheduling.feeds import patient_calendar
 
 
 def appointment_rows(patient) -> dict[str, list]:
-    return {"appointments": list(patient.appointments.order_by("starts_at").values())}
+    return {"Appointments": readable(patient.appointments.order_by("starts_at"))}
 
 
 def calendar_files(patient, request) -> dict[str, str]:
