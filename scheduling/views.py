@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import audit
-from clinic.dates import day_in_calendar
+from clinic.dates import CALENDAR_YEARS, day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import Role, neurologist_required, role_required, staff_required
 from patients.access import patient_for_user, staff_patient
@@ -69,9 +69,12 @@ def slot_kind(request) -> str:
 
 
 def parse_moment(text: str | None) -> datetime | None:
+    """An ISO date and time within the calendar's years (`clinic.dates`), else None."""
     try:
         moment = datetime.fromisoformat(text or "")
     except ValueError:
+        return None
+    if moment.year not in CALENDAR_YEARS:
         return None
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 

@@ -117,9 +117,10 @@ def test_more_for_an_unknown_clinician_is_not_found(front_desk_client, patient, 
     assert response.status_code == 404
 
 
-def test_more_with_a_bad_time_starts_from_now(front_desk_client, patient, neurologist):
+@pytest.mark.parametrize("after", ["soon", "9999-12-31T23:59:00+00:00", "0001-01-01"])
+def test_more_with_a_bad_time_starts_from_now(front_desk_client, patient, neurologist, after):
     tuesday_clinic(neurologist)
-    response = book_next(front_desk_client, patient, clinician=neurologist.pk, after="soon")
+    response = book_next(front_desk_client, patient, clinician=neurologist.pk, after=after)
     assert response.status_code == 200
     assert len(response.context["row"].options) == SLOTS_PER_CLINICIAN
 
