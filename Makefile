@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench large-clinic db-roles verify-audit load-test
+.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench bench-growth bench-exports large-clinic db-roles verify-audit load-test
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -86,6 +86,19 @@ bench: install
 	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 		$(PY) manage.py bench --seconds $(or $(SECONDS),10) --concurrency $(or $(CONCURRENCY),2) \
 		$(if $(WORKERS),--workers $(WORKERS)) $(if $(PORT),--port $(PORT))
+
+# How much slower each page is on a larger clinic (README "Benchmark"): SMALL and LARGE are
+# database URLs (each benchmarked in turn) or results kept with `manage.py bench --save FILE`.
+# make bench-growth SMALL=postgres://…/clinic_1k LARGE=postgres://…/clinic_10k SECONDS=5
+bench-growth: install
+	@test -n "$(SMALL)" -a -n "$(LARGE)" || { echo "Usage: make bench-growth SMALL=<database URL or saved .json> LARGE=<the same>"; exit 2; }
+	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+		$(PY) -m demo.bench.growth "$(SMALL)" "$(LARGE)" --seconds $(or $(SECONDS),10)
+
+# Peak memory of each big export (progress_report, the clinic audit, the records zip) on the
+# configured database, each in a process of its own (docs/deploy.md "Exports").
+bench-exports: install
+	$(DEV) $(PY) -m demo.bench.export_memory
 
 # Good and bad traffic mixed against gunicorn as in production, on its own database on the
 # local PostgreSQL (docs/deploy.md "Load test (mixed traffic)"). make load-test SECONDS=20

@@ -41,6 +41,7 @@ UNCHECKED_DURING_LOAD = [
     "treatments_injectionsession",
     "scheduling_appointment",
 ]
+SUMMARY_TABLES = ["scheduling_coursesummary", "reviews_reviewsummary", "reviews_progresssummary"]
 TABLES = [
     "patients_patient",
     "patients_eligibility",
@@ -135,6 +136,10 @@ def _seed(cursor, patients: int, years: int, today: date, out) -> dict:
         analyze.execute(f"ANALYZE {', '.join(TABLES)}")
     out.write("Computing the review-queue summaries…")
     refresh_summaries(today)
+    with connection.cursor() as analyze:
+        # The summaries the queue and worklists read were written by triggers after the ANALYZE
+        # above: without their statistics the planner misjudges the queue and worklist joins.
+        analyze.execute(f"ANALYZE {', '.join(SUMMARY_TABLES)}")
     _summary(cursor, progress, out)
     return progress.counts
 

@@ -11,11 +11,14 @@ from its `AppConfig.ready()`), so this module imports none of them.
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.db.models import Model
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from clinic import audit
@@ -25,14 +28,18 @@ ARCHIVE_README = """Your records from {clinic}, exported on {today}.
 
 record.json      your details, eligibility, medicines tried before, precautions, every
                  injection session with its sites and units, side effects, reviews and
-                 appointments, exactly as the clinic stores them
+                 appointments, with the clinic's names for each item and people by name
 diary.csv        your headache diary (one line per day; opens in a spreadsheet)
 appointments.ics your appointments (opens in a calendar program)
 after-care/      the after-care sheet of each injection session
 """
 
 RowsProvider = Callable[[Patient], dict[str, list]]
-FilesProvider = Callable[[Patient, object], dict[str, str]]
+# A file's content is text or bytes, or an iterable of chunks written to the zip as they come.
+FilesProvider = Callable[[Patient, object], dict[str, str | bytes | Iterable[str | bytes]]]
+# Internal fields a person has no use for: database ids, the patient (it is their archive),
+# the portal account, one-time form tokens.
+LEFT_OUT = {"id", "patient", "user", "form_token"}
 _row_providers: list[RowsProvider] = []
 _file_providers: list[FilesProvider] = []
 
@@ -49,41 +56,115 @@ def contribute_files(provider: FilesProvider) -> None:
         _file_providers.append(provider)
 
 
+def _label(field) -> str:
+    name = str(field.verbose_name)
+    return name[:1].upper() + name[1:]
+
+
+def _readable_value(instance: Model, field):
+    if field.choices:
+        return getattr(instance, f"get_{field.name}_display")()
+    value = getattr(instance, field.name)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%-d %b %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%-d %b %Y}"
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Model):
+        return str(value)  # a person by name, a protocol by its title
+    return value
+
+
+def readable(rows, *, leave_out: Iterable[str] = ()) -> list[dict]:
+    """`rows` (a queryset) as a person reads them: the field's label for each key, choices by
+    their label, people and other related rows by name, dates as "23 Nov 2026"; internal ids
+    (`LEFT_OUT`, `leave_out`) left out. One query (related rows are joined)."""
+    return list(readable_by(rows, None, leave_out=leave_out).get(None, []))
+
+
+def readable_by(rows, group: str | None, *, leave_out: Iterable[str] = ()) -> dict:
+    """`readable(rows)` grouped by the value of field `group` (e.g. each session's sites; "id":
+    each row on its own, by its id)."""
+    hidden = LEFT_OUT | set(leave_out) | {group}
+    fields = [field for field in rows.model._meta.concrete_fields if field.name not in hidden]
+    related = [field.name for field in fields if field.is_relation]
+    attname = rows.model._meta.get_field(group).attname if group else None
+    grouped: dict = {}
+    for instance in rows.select_related(*related):
+        key = getattr(instance, attname) if attname else None
+        grouped.setdefault(key, []).append(
+            {_label(field): _readable_value(instance, field) for field in fields}
+        )
+    return grouped
+
+
 def patient_record(patient: Patient) -> dict:
-    """The patient's stored rows, grouped by kind (a fixed number of queries)."""
-    details = Patient.objects.filter(pk=patient.pk).values().get()
-    details.pop("user_id")
+    """The patient's records, grouped by kind, as a person reads them (a fixed number of
+    queries)."""
+    patients = Patient.objects.filter(pk=patient.pk)
     record = {
-        "patient": details,
-        "eligibility": list(Eligibility.objects.filter(patient=patient).values()),
-        "prior_preventives": list(patient.prior_preventives.values()),
-        "precautions_and_contraindications": list(patient.flags.values()),
+        "Patient": readable(patients)[0],
+        "Eligibility": readable(Eligibility.objects.filter(patient=patient)),
+        "Medicines tried before": readable(patient.prior_preventives.all()),
+        "Precautions and contraindications": readable(patient.flags.all()),
     }
     for provider in _row_providers:
         record.update(provider(patient))
     return record
 
 
-def patient_archive(patient: Patient, request) -> bytes:
-    """The zip: README, record.json, and each app's files (diary, calendar, after-care)."""
+class _Sink(io.RawIOBase):
+    """Where the zip writes: keeps what was written until it is taken (not seekable, so
+    `zipfile` streams, with a data descriptor after each file)."""
+
+    def __init__(self):
+        self.written: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.written.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.written)
+        self.written.clear()
+        return data
+
+
+def archive_chunks(patient: Patient, request) -> Iterator[bytes]:
+    """The zip, a file (or a chunk of a file) at a time: README, record.json, and each app's
+    files (diary, calendar, after-care). Memory holds one chunk, not the archive."""
     today = timezone.localdate()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "README.txt",
-            ARCHIVE_README.format(clinic=settings.CLINIC_NAME, today=f"{today:%-d %B %Y}"),
-        )
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        readme = ARCHIVE_README.format(clinic=settings.CLINIC_NAME, today=f"{today:%-d %B %Y}")
+        archive.writestr("README.txt", readme)
         record = json.dumps(patient_record(patient), cls=DjangoJSONEncoder, indent=2)
         archive.writestr("record.json", record)
+        yield sink.take()
         for provider in _file_providers:
             for name, content in provider(patient, request).items():
-                archive.writestr(name, content)
-    return buffer.getvalue()
+                with archive.open(name, "w") as entry:
+                    for chunk in [content] if isinstance(content, str | bytes) else content:
+                        entry.write(chunk.encode() if isinstance(chunk, str) else chunk)
+                        yield sink.take()
+                yield sink.take()
+    yield sink.take()
 
 
-def archive_response(request, patient: Patient) -> HttpResponse:
-    """All the patient's records as a zip download, logged as an export."""
-    response = HttpResponse(patient_archive(patient, request), content_type="application/zip")
+def archive_response(request, patient: Patient) -> StreamingHttpResponse:
+    """All the patient's records as a zip download, streamed as it is written, logged as an
+    export."""
+    response = StreamingHttpResponse(
+        archive_chunks(patient, request), content_type="application/zip"
+    )
     filename = f"records-{patient.mrn}-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     audit.record_export(request, patient, "all records (zip)")

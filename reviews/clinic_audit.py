@@ -18,8 +18,10 @@ Every figure counts what happened from `start` to `end` (both included):
 - **Side effects**: per session (a session counts once however many it had), serious ones
   apart (`AdverseEvent.serious`), and events of each kind per 100 sessions.
 
-Counts and sums are aggregated in PostgreSQL; the page takes a fixed number of queries
-whatever the size of the clinic (`tests/reviews/test_clinic_audit.py`).
+Counts and sums are aggregated in PostgreSQL; the per-patient rules (timeliness, responses)
+run on keyset batches of patients (`clinic.batches`), so the page takes a fixed number of
+queries per batch and the memory of one batch whatever the size of the clinic
+(`tests/reviews/test_clinic_audit.py`).
 """
 
 from collections import Counter
@@ -31,6 +33,7 @@ from fractions import Fraction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 
+from clinic.batches import keyset_batches
 from diaries.metrics import rounded
 from reviews.due import LatestReview, review_due
 from reviews.models import Decision, Review, Verdict
@@ -194,24 +197,30 @@ class ClinicAudit:
 
 
 def _timeliness(start: date, end: date) -> Timeliness:
-    """Each review of the period against the day it fell due (two queries)."""
+    """Each review of the period against the day it fell due (two queries a batch of patients
+    reviewed in the period)."""
     reviewed = Review.objects.filter(reviewed_on__range=(start, end)).values("patient_id")
+    tally, days_late = Counter(), []
+    for batch in keyset_batches(reviewed.distinct(), "patient_id"):
+        _place_reviews(tally, days_late, [pk for (pk,) in batch], start, end)
+    return Timeliness(tally["on_time"], tally["late"], tally["early"], days_late)
+
+
+def _place_reviews(tally: Counter, days_late: list, patient_ids: list, start: date, end: date):
     reviews: dict[int, list[dict]] = {}
     for row in (
-        Review.objects.filter(patient_id__in=reviewed, reviewed_on__lte=end)
+        Review.objects.filter(patient_id__in=patient_ids, reviewed_on__lte=end)
         .order_by("patient_id", "reviewed_on", "id")
         .values("patient_id", "reviewed_on", "decision", "resume_on")
     ):
         reviews.setdefault(row["patient_id"], []).append(row)
     sessions: dict[int, list[date]] = {}
     for patient_id, day in (
-        InjectionSession.objects.filter(patient_id__in=reviewed, performed_on__lte=end)
+        InjectionSession.objects.filter(patient_id__in=patient_ids, performed_on__lte=end)
         .order_by("patient_id", "performed_on")
         .values_list("patient_id", "performed_on")
     ):
         sessions.setdefault(patient_id, []).append(day)
-    on_time = late = early = 0
-    days_late = []
     for patient_id, rows in reviews.items():
         previous = None
         for row in rows:
@@ -219,14 +228,13 @@ def _timeliness(start: date, end: date) -> Timeliness:
                 due = _due_before(sessions.get(patient_id, []), previous, row["reviewed_on"])
                 delay = None if due is None else (row["reviewed_on"] - due).days
                 if delay is None or delay < 0:
-                    early += 1
+                    tally["early"] += 1
                 elif delay <= ON_TIME_DAYS:
-                    on_time += 1
+                    tally["on_time"] += 1
                 else:
-                    late += 1
+                    tally["late"] += 1
                     days_late.append(delay)
             previous = row
-    return Timeliness(on_time, late, early, days_late)
 
 
 def _due_before(sessions: list[date], previous: dict | None, reviewed_on: date) -> date | None:
@@ -251,10 +259,16 @@ def _responses(start: date, end: date) -> list[CycleResponse]:
     reach = start - timedelta(days=INTERVAL_DAYS * max(RESPONSE_CYCLES))
     patient_ids = (
         InjectionSession.objects.filter(performed_on__range=(reach, end))
-        .values_list("patient_id", flat=True)
+        .values("patient_id")
         .distinct()
     )
     counts = {cycle: Counter() for cycle in RESPONSE_CYCLES}
+    for batch in keyset_batches(patient_ids, "patient_id"):
+        _count_responses(counts, [pk for (pk,) in batch], start, end)
+    return [CycleResponse(cycle, **counts[cycle]) for cycle in RESPONSE_CYCLES]
+
+
+def _count_responses(counts: dict[int, Counter], patient_ids, start: date, end: date) -> None:
     for progress in progress_for_patients(patient_ids, end + timedelta(days=1)).values():
         for cycle in RESPONSE_CYCLES:
             if len(progress.cycles) < cycle:
@@ -273,7 +287,6 @@ def _responses(start: date, end: date) -> list[CycleResponse]:
             else:
                 outcome = "inadequate"
             counts[cycle][outcome] += 1
-    return [CycleResponse(cycle, **counts[cycle]) for cycle in RESPONSE_CYCLES]
 
 
 def clinic_audit(start: date, end: date) -> ClinicAudit:

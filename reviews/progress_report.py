@@ -2,13 +2,23 @@
 
 Numbers go through `diaries.metrics.rounded` (`Window.summary()`), as on the page and in the
 letter; JSON and CSV print the rounded value (2.5, never 2.45 or 2.4499…).
+
+`report_records` computes the patients in keyset batches (`clinic.batches`, by MRN) and yields one
+record at a time, so a report of the whole clinic runs in the memory of one batch.
 """
 
+import json
+from collections.abc import Iterator
+from datetime import date
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from clinic.batches import keyset_batches
 from diaries.metrics import RATES, rounded
 from patients.models import Patient
 from reviews.due import due_of, with_review_due
 from reviews.models import Review
-from reviews.progress import Progress, Window
+from reviews.progress import Progress, Window, progress_for_patients
 from scheduling.courses import NOT_STARTED, courses_of
 
 MEASURES = list(RATES)
@@ -138,3 +148,37 @@ def course_records(patient_ids, as_of) -> dict[int, dict]:
             },
         }
     return records
+
+
+def report_records(
+    patients, as_of: date, *, size: int | None = None
+) -> Iterator[tuple[dict, Progress]]:
+    """Each patient's record (as the JSON prints it) and `Progress`, batch by batch."""
+    for batch in keyset_batches(patients, "mrn", "pk", size=size):
+        mrns = {pk: mrn for mrn, pk in batch}
+        progress = progress_for_patients(mrns, as_of, with_overuse=True)
+        courses = course_records(mrns, as_of)
+        for pk, mrn in mrns.items():
+            record = {
+                **patient_record(mrn, progress[pk]),
+                "diagnosis": progress[pk].diagnosis,
+                **courses[pk],
+            }
+            yield record, progress[pk]
+
+
+def json_array(records: Iterator[dict]) -> Iterator[str]:
+    """A JSON array written as it goes: `[`, one indented record at a time, `]`."""
+    yield "["
+    separator = "\n"
+    for record in records:
+        body = json.dumps(record, indent=2, cls=DjangoJSONEncoder).replace("\n", "\n  ")
+        yield f"{separator}  {body}"
+        separator = ",\n"
+    yield "\n]\n" if separator != "\n" else "]\n"
+
+
+def json_lines(records: Iterator[dict]) -> Iterator[str]:
+    """One compact JSON record a line (JSON Lines)."""
+    for record in records:
+        yield json.dumps(record, cls=DjangoJSONEncoder) + "\n"

@@ -45,11 +45,15 @@ def days_between(first: date, last: date) -> list[date]:
 class ClinicCalendar:
     """Opening hours, closures, clinicians' clinics and leave from `first` to `last`."""
 
-    def __init__(self, first: date, last: date, clinician_ids=None):
+    def __init__(self, first: date, last: date, clinician_ids=None, *, shortest_slot: int = 0):
+        """Only `clinician_ids`' clinics if given, and only clinics whose slots last at least
+        `shortest_slot` minutes (the kind of appointment to book: `Appointment.MINUTES`)."""
         self.first, self.last = first, last
         self.hours = {hours.weekday: hours for hours in OpeningHours.objects.all()}
         self.closures = list(Closure.objects.filter(starts_on__lte=last, ends_on__gte=first))
-        clinics = ClinicianClinic.objects.select_related("clinician")
+        clinics = ClinicianClinic.objects.select_related("clinician").filter(
+            slot_minutes__gte=shortest_slot
+        )
         leave = ClinicianLeave.objects.filter(starts_on__lte=last, ends_on__gte=first)
         if clinician_ids is not None:
             clinics = clinics.filter(clinician_id__in=clinician_ids)

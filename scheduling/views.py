@@ -1,18 +1,18 @@
 """Front desk's scheduling pages: booking, the next injection, status changes, calendars."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import audit
-from clinic.dates import day_in_calendar
+from clinic.dates import CALENDAR_YEARS, day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import Role, neurologist_required, role_required, staff_required
 from patients.access import patient_for_user, staff_patient
@@ -35,7 +35,12 @@ from scheduling.courses import (
 from scheduling.feeds import clinician_calendar, feed_reset, patient_calendar, working_feeds
 from scheduling.forms import BookingForm, CancelForm, DayForm, RescheduleForm, RestartForm
 from scheduling.models import Appointment, CalendarFeed, CourseStatus
-from scheduling.slots import WINDOW_DAYS, next_injection_slots
+from scheduling.slots import (
+    WINDOW_DAYS,
+    bookable_clinicians,
+    more_slots,
+    next_injection_slots,
+)
 from scheduling.waitlist_views import freed_slot_message
 
 Status = Appointment.Status
@@ -58,12 +63,34 @@ def parse_day(text: str | None) -> date | None:
         return None
 
 
+def slot_kind(request) -> str:
+    """The kind of appointment `?kind=` asks free slots for (an injection unless valid)."""
+    kind = request.GET.get("kind")
+    return kind if kind in Appointment.Kind.values else Appointment.Kind.INJECTION
+
+
+def parse_moment(text: str | None) -> datetime | None:
+    """An ISO date and time within the calendar's years (`clinic.dates`), else None."""
+    try:
+        moment = datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    if moment.year not in CALENDAR_YEARS:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
 @staff_required
 def book_next(request, patient_id: int):
-    """'Book the next one': free slots around the due date, best matches first."""
+    """'Book the next one': a page of clinicians, the habitual one first, each with their first
+    free slots from the due date. With `?clinician=&after=` (htmx), that clinician's next
+    batch only."""
     patient = staff_patient(request, patient_id)
     now = timezone.now()
+    kind = slot_kind(request)
     course = course_of(patient, timezone.localdate(now))
+    if request.GET.get("clinician"):
+        return more_free_slots(request, patient, course, kind=kind, now=now)
     audit.record_view(request, patient, "book next injection")
     asked = parse_day(request.GET.get("from"))
     plan = next_injection_slots(
@@ -71,8 +98,10 @@ def book_next(request, patient_id: int):
         due_on=course.next_injection_due,
         now=now,
         from_day=asked and day_in_calendar(request, asked, timezone.localdate(now)),
+        kind=kind,
+        page=request.GET.get("page"),
     )
-    earlier = plan.first - timedelta(days=2 * WINDOW_DAYS + 1)
+    earlier = plan.first - timedelta(days=WINDOW_DAYS + 1)
     return render(
         request,
         "scheduling/book_next.html",
@@ -80,13 +109,39 @@ def book_next(request, patient_id: int):
             **patient_header(patient),
             "course": course,
             "cautions": booking_cautions(
-                patient, kind=Appointment.Kind.INJECTION, day=plan.first, now=now, course=course
+                patient, kind=kind, day=plan.first, now=now, course=course
             ),
             "plan": plan,
+            "kind_name": Appointment.Kind(kind).label.lower(),
             "later": plan.last + timedelta(days=1),
             "earlier": earlier if plan.first > timezone.localdate(now) else None,
+            "query": query_without_page(request),
         },
     )
+
+
+def more_free_slots(request, patient, course, *, kind: str, now: datetime):
+    """One clinician's next batch of free slots (the "more" button); 404 for a bad clinician."""
+    clinicians = bookable_clinicians(kind)
+    try:
+        clinician = get_object_or_404(clinicians, pk=int(request.GET["clinician"]))
+    except ValueError:
+        raise Http404("No such clinician.") from None
+    audit.record_view(request, patient, "book next injection")
+    row = more_slots(
+        patient,
+        clinician,
+        after=parse_moment(request.GET.get("after")) or now,
+        due_on=course.next_injection_due,
+        now=now,
+        kind=kind,
+    )
+    context = {"patient": patient, "row": row, "kind": kind}
+    template = "scheduling/partials/clinician_slots.html"
+    if not request.headers.get("HX-Request"):
+        template = "scheduling/clinician_slots_page.html"
+        context.update(patient_header(patient))
+    return render(request, template, context)
 
 
 def booked_message(request, appointment: Appointment, created: bool) -> None:
@@ -133,6 +188,7 @@ def book(request, patient_id: int):
             "due_on": due_on,
             "course": course,
             "cautions": cautions,
+            "kind": kind if kind in Appointment.Kind.values else Appointment.Kind.INJECTION,
         },
     )
 

@@ -364,10 +364,25 @@ def check(page: dict, response: Response) -> str | None:
     return f"{response.status} {response.location}".strip()
 
 
-def drive(base_url: str, page: dict, cookies: dict, spec: dict, saves: list[dict]) -> PageRun:
-    """Drive one page from `concurrency` threads for warm-up + seconds; record the seconds."""
-    seconds, warmup, concurrency = spec["seconds"], spec["warmup"], spec["concurrency"]
-    run = PageRun(page["name"], seconds)
+def drive(
+    base_url: str,
+    page: dict,
+    cookies: dict,
+    spec: dict,
+    saves: list[dict],
+    *,
+    seconds: float | None = None,
+    warmup: float | None = None,
+    run: PageRun | None = None,
+) -> PageRun:
+    """Drive one page from `concurrency` threads for warm-up + seconds (default: the spec's);
+    record the seconds, in `run` if given (one round of several)."""
+    seconds = spec["seconds"] if seconds is None else seconds
+    warmup = spec["warmup"] if warmup is None else warmup
+    concurrency = spec["concurrency"]
+    if run is None:
+        run = PageRun(page["name"], 0)
+    run.seconds += seconds
     turn = count()
     ready = threading.Barrier(concurrency + 1)
     clock: dict[str, float] = {}
@@ -414,20 +429,35 @@ def drive(base_url: str, page: dict, cookies: dict, spec: dict, saves: list[dict
 
 
 def run(spec: dict, progress=None) -> dict:
-    """Log in, prepare, drive every page of `spec`; the results as JSON-ready data."""
+    """Log in, prepare, drive every page of `spec`; the results as JSON-ready data.
+
+    The pages are interleaved: `spec["rounds"]` rounds each drive every page for its share of
+    the seconds (the warm-up in the first round only), so a burst of load elsewhere on the
+    machine falls on every page alike instead of on whichever page was running."""
     base_url = spec["base_url"]
     cookies = {role: log_in(base_url, role, login) for role, login in spec["logins"].items()}
     saves: list[dict] = []
     for page in spec["pages"]:
         if page.get("method") == "POST" and not saves:
             saves = prepare_diary_days(base_url, cookies[page["role"]], page.get("days", 30))
-    pages = []
-    for page in spec["pages"]:
-        result = drive(base_url, page, cookies[page["role"]], spec, saves).as_json()
-        pages.append(result)
-        if progress:
-            progress(result)
-    return {"pages": pages, "diary_days_saved": [day["day"] for day in saves]}
+    rounds = max(1, spec.get("rounds", 1))
+    runs = {page["name"]: PageRun(page["name"], 0) for page in spec["pages"]}
+    for number in range(rounds):
+        for page in spec["pages"]:
+            drive(
+                base_url,
+                page,
+                cookies[page["role"]],
+                spec,
+                saves,
+                seconds=spec["seconds"] / rounds,
+                warmup=spec["warmup"] if number == 0 else 0,
+                run=runs[page["name"]],
+            )
+            if progress and number == rounds - 1:
+                progress(runs[page["name"]].as_json())
+    pages = [runs[page["name"]].as_json() for page in spec["pages"]]
+    return {"pages": pages, "diary_days_saved": [day["day"] for day in saves], "rounds": rounds}
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,8 @@ from demo.bench.statements import Statements, one_line
 
 MAX_RATIO = 5.0  # a page's median within 5 × the trivial page's
 MAX_P95_MS = 250.0
+MAX_GROWTH = 1.25  # no page's median more than 25% slower on the larger clinic
+BUSY = "not valid: machine busy"
 
 
 @dataclass
@@ -30,11 +32,14 @@ class Row:
     errors: int
     error_samples: list[str] = field(default_factory=list)
     previous_median_ms: float | None = None
+    busy: bool = False  # the machine was busy: timings are not judged against the targets
 
     @property
     def verdict(self) -> str:
         if self.errors or not self.requests:
             return f"ERRORS ({self.errors}/{self.requests})" if self.requests else "NO REQUESTS"
+        if self.busy:
+            return BUSY
         failures = []
         if self.p95_ms is not None and self.p95_ms >= MAX_P95_MS:
             failures.append(f"p95 ≥ {MAX_P95_MS:.0f} ms")
@@ -49,8 +54,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def summarise(results: list[dict], pages: list[dict], trivial: str = "trivial") -> list[Row]:
-    """Rows in page order; `results` come from demo.bench.load, `pages` from the spec."""
+def summarise(
+    results: list[dict], pages: list[dict], trivial: str = "trivial", *, busy: bool = False
+) -> list[Row]:
+    """Rows in page order; `results` come from demo.bench.load, `pages` from the spec; `busy`:
+    the run is not valid (the machine was busy), so no row passes or fails its targets."""
     labels = {page["name"]: page for page in pages}
     rows = []
     for result in results:
@@ -68,6 +76,7 @@ def summarise(results: list[dict], pages: list[dict], trivial: str = "trivial") 
                 ratio=None,
                 errors=result["errors"],
                 error_samples=result["error_samples"],
+                busy=busy,
             )
         )
     base = next((row.median_ms for row in rows if row.name == trivial), None)
@@ -93,6 +102,13 @@ def markdown(
 ) -> str:
     compared = any(row.previous_median_ms is not None for row in rows)
     lines = [f"# make bench, {meta['date']}", ""]
+    if any(row.busy for row in rows):
+        lines += [
+            f"**{BUSY[:1].upper() + BUSY[1:]}** (load average {meta.get('load average at start')} "
+            f"at the start, above {meta.get('busiest load allowed')}): the timings below are "
+            "shown but not judged against the targets. Run again when the machine is quiet.",
+            "",
+        ]
     lines += [f"- **{key}**: {value}" for key, value in meta.items() if key != "date"]
     lines += [
         "",
@@ -116,7 +132,7 @@ def markdown(
             f"**{row.errors}**" if row.errors else "0",
         ]
         cells += [compare(row)] if compared else []
-        cells += [f"**{row.verdict}**" if row.verdict != "pass" else "pass"]
+        cells += [f"**{row.verdict}**" if row.verdict not in ("pass", BUSY) else row.verdict]
         lines.append("| " + " | ".join(cells) + " |")
     samples = [(row, sample) for row in rows for sample in row.error_samples]
     if samples:
@@ -198,3 +214,50 @@ def write(
         data["statements"] = {"note": note}
     (directory / "latest.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
     return directory / "latest.md"
+
+
+def clinic_line(meta: dict) -> str:
+    return (
+        f"{meta.get('patients')} patients, {meta.get('diary days')} diary days, measured "
+        f"{meta.get('date')} at commit {meta.get('commit')}, load average at start "
+        f"{meta.get('load average at start')}"
+    )
+
+
+def growth_markdown(small: dict, large: dict) -> str:
+    """Each page's median, p95 and queries on two clinics (two saved latest.json), and how
+    much slower the larger is: the target is at most `MAX_GROWTH` × and the same queries."""
+    before = {row["name"]: row for row in small["rows"]}
+    lines = [
+        "# make bench-growth",
+        "",
+        *(
+            f"- **{which}**: {clinic_line(run['meta'])}"
+            for which, run in [("smaller", small), ("larger", large)]
+        ),
+        "",
+        f"Target: the larger clinic's median at most {MAX_GROWTH:.2f}× the smaller's, and the "
+        "same query count.",
+        "",
+        "| page | median (smaller) | median (larger) | growth | queries | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    busy = any(row.get("verdict") == BUSY for row in [*small["rows"], *large["rows"]])
+    for row in large["rows"]:
+        old = before.get(row["name"])
+        if old is None or not old.get("median_ms") or not row.get("median_ms"):
+            lines.append(f"| {row['label']} | — | {number(row.get('median_ms'))} | — | — | — |")
+            continue
+        growth = row["median_ms"] / old["median_ms"]
+        queries = f"{number(old.get('queries'), 0)} → {number(row.get('queries'), 0)}"
+        failures = []
+        if growth > MAX_GROWTH:
+            failures.append(f"> {MAX_GROWTH:.2f}×")
+        if old.get("queries") != row.get("queries"):
+            failures.append("queries differ")
+        verdict = BUSY if busy else ("FAIL: " + ", ".join(failures) if failures else "pass")
+        lines.append(
+            f"| {row['label']} | {number(old['median_ms'])} | {number(row['median_ms'])} | "
+            f"{growth:.2f}× | {queries} | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"

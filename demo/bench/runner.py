@@ -29,14 +29,24 @@ def warmup_seconds(seconds: float) -> float:
     return min(1.0, max(0.1, seconds / 5))
 
 
+ROUNDS = 5  # each page's seconds are split over this many rounds of every page
+
+
 def build_spec(
-    base_url: str, targets: Targets, codes: dict, *, seconds: float, concurrency: int
+    base_url: str,
+    targets: Targets,
+    codes: dict,
+    *,
+    seconds: float,
+    concurrency: int,
+    rounds: int = ROUNDS,
 ) -> dict:
     return {
         "base_url": base_url,
         "seconds": seconds,
         "warmup": warmup_seconds(seconds),
         "concurrency": concurrency,
+        "rounds": rounds,
         "logins": {
             role: {"username": username, "password": targets.password, "totp": codes.get(username)}
             for role, username in targets.logins.items()
@@ -98,6 +108,16 @@ def database_meta() -> dict:
     }
 
 
+def busiest_load() -> float:
+    """The 1-minute load average above which a run is not valid: half the CPUs busy before
+    the bench adds its own load (settable as BENCH_MAX_LOAD)."""
+    return float(os.environ.get("BENCH_MAX_LOAD") or (os.cpu_count() or 1) / 2)
+
+
+def machine_busy() -> bool:
+    return os.getloadavg()[0] > busiest_load()
+
+
 def meta(targets: Targets, *, seconds, concurrency, server_line: str) -> dict:
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return {
@@ -109,14 +129,17 @@ def meta(targets: Targets, *, seconds, concurrency, server_line: str) -> dict:
         "server": server_line,
         "CPUs": os.cpu_count(),
         "load average at start": load,
+        "busiest load allowed": f"{busiest_load():.2f} (1-minute load average)",
         "trivial page": "the password-change form as the neurologist",
         **targets.describe(),
     }
 
 
 def run_bench(*, seconds: float, concurrency: int, port: int, workers: int, log) -> tuple:
-    """The whole benchmark; returns (rows, path of the report)."""
+    """The whole benchmark; returns (rows, path of the report). A run started while the
+    machine is busy is still made and written, but marked not valid."""
     targets = pick_targets()
+    busy = machine_busy()
     info = meta(
         targets,
         seconds=seconds,
@@ -134,16 +157,19 @@ def run_bench(*, seconds: float, concurrency: int, port: int, workers: int, log)
     ):
         spec = build_spec(base_url, targets, codes, seconds=seconds, concurrency=concurrency)
         log(
-            f"Driving {len(spec['pages'])} pages for {seconds:g} s each "
-            f"(concurrency {concurrency}), about {estimate(spec):.0f} s"
+            f"Driving {len(spec['pages'])} pages for {seconds:g} s each, interleaved in "
+            f"{spec['rounds']} rounds (concurrency {concurrency}), about {estimate(spec):.0f} s"
         )
+        if busy:
+            log(f"The machine is busy (load average {info['load average at start']}): not valid.")
         note = statements.start()  # resets the statistics of this database
         if note:
             log(note)
         results = run_load(spec, log)
         top = None if note else statements.top()
     info["ran"] = f"{(datetime.now() - started).total_seconds():.0f} s"
-    rows = report.summarise(results["pages"], spec["pages"])
+    info["load average at end"] = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    rows = report.summarise(results["pages"], spec["pages"], busy=busy)
     return rows, report.write(OUT_DIR, info, rows, top, note)
 
 

@@ -8,6 +8,7 @@ name, so it matches several patients.
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -42,22 +43,49 @@ class Targets:
     portal_diary_days: int
     search: str
     search_matches: int
+    session_id: int | None = None  # the patient's latest session, for the session page
+    review_id: int | None = None  # the patient's latest review, for the letter page
 
     def pages(self) -> list[dict]:
-        """The pages in the order they are driven; the trivial page first."""
+        """The pages driven, the trivial page first (every page a user opens, issue 19)."""
         chart_args = [self.patient.pk]
-        return [
+        patient = self.patient
+        pages = [
             page("trivial", "trivial page (password change form)", "neurologist", TRIVIAL_PAGE),
             page("review_queue", "review queue", "neurologist", "neurologist_home"),
             page("progress", "progress page", "neurologist", "progress:page", chart_args),
             page("chart", "patient chart", "neurologist", "patients:chart", chart_args),
-            {
-                **page("search", "patient search", "front_desk", "patients:list"),
-                "path": f"{reverse('patients:list')}?q={self.search}",
-            },
-            page("worklist", "front-desk worklist", "front_desk", "front_desk_home"),
+        ]
+        if self.session_id:
+            session = [patient.pk, self.session_id]
+            pages.append(
+                page("session", "session page", "neurologist", "treatments:session_detail", session)
+            )
+        if self.review_id:
+            review = [patient.pk, self.review_id]
+            pages.append(page("letter", "letter page", "neurologist", "progress:letter", review))
+        pages += [
+            page("clinic_audit", "clinic audit page", "neurologist", "progress:clinic_audit"),
+            *(
+                search_page(name, label, term)
+                for name, label, term in [
+                    ("search", "search by name", self.search),
+                    ("search_mrn", "search by MRN", patient.mrn),
+                    ("search_digits", "search by MRN's last digits", patient.mrn[-4:]),
+                    ("search_phone", "search by phone", patient.phone),
+                    ("search_born", "search by date of birth", f"{patient.date_of_birth:%d/%m/%Y}"),
+                ]
+                if term
+            ),
+            page("worklist", "front-desk worklists", "front_desk", "front_desk_home"),
+            page(
+                "book_next", "book next injection", "front_desk", "schedule:book_next", chart_args
+            ),
+            page("day", "day calendar", "front_desk", "schedule:day"),
             page("week", "week calendar", "front_desk", "schedule:week"),
+            page("portal_home", "portal home", "patient", "portal:home"),
             page("portal_month", "portal calendar month", "patient", "portal:calendar"),
+            page("portal_progress", "portal progress", "patient", "progress:portal"),
             {
                 "name": "diary_save",
                 "label": "save a diary day (POST)",
@@ -68,6 +96,7 @@ class Targets:
                 "days": 30,
             },
         ]
+        return pages
 
     def describe(self) -> dict:
         return {
@@ -77,12 +106,21 @@ class Targets:
                 f"days, {self.patient_sessions} sessions"
             ),
             "portal patient": f"{self.logins['patient']}: {self.portal_diary_days} diary days",
-            "search": f"q={self.search} ({self.search_matches} matches)",
+            "search": f"q={self.search} ({self.search_matches} matches); the patient's MRN, its "
+            "last 4 digits, phone and date of birth",
+            "session and letter": f"session {self.session_id}, review {self.review_id}",
         }
 
 
 def page(name: str, label: str, role: str, url_name: str, args=None) -> dict:
     return {"name": name, "label": label, "role": role, "path": reverse(url_name, args=args)}
+
+
+def search_page(name: str, label: str, term: str) -> dict:
+    return {
+        **page(name, label, "front_desk", "patients:list"),
+        "path": f"{reverse('patients:list')}?{urlencode({'q': term})}",
+    }
 
 
 def check_migrated() -> None:
@@ -123,6 +161,12 @@ def pick_targets() -> Targets:
         portal_diary_days=portal.diary_days.count(),
         search=search,
         search_matches=matches,
+        session_id=patient.sessions.order_by("-performed_on", "-pk")
+        .values_list("pk", flat=True)
+        .first(),
+        review_id=patient.reviews.order_by("-reviewed_on", "-pk")
+        .values_list("pk", flat=True)
+        .first(),
     )
 
 

@@ -177,6 +177,9 @@ class Appointment(models.Model):
     }
     # A wrong "did not attend", "completed" or "cancelled" can be undone (`can_undo`).
     UNDOABLE = (Status.NO_SHOW, Status.COMPLETED, Status.CANCELLED)
+    # How long each kind takes: the booking form's default length, and the shortest clinic
+    # slot "See free slots" offers for it (`scheduling.slots`): reviews go in review-length slots.
+    MINUTES = {Kind.NEW: 30, Kind.INJECTION: 20, Kind.REVIEW: 30, Kind.TELEPHONE: 15}
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="appointments"

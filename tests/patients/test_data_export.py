@@ -26,7 +26,17 @@ pytestmark = pytest.mark.django_db
 def archive(response) -> zipfile.ZipFile:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    return zipfile.ZipFile(io.BytesIO(response.content))
+    assert response.streaming  # written as it is read, never whole in memory
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def keys(value) -> set[str]:
+    """Every key at every depth of a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | {key for item in value.values() for key in keys(item)}
+    if isinstance(value, list):
+        return {key for item in value for key in keys(item)}
+    return set()
 
 
 @pytest.fixture
@@ -56,12 +66,12 @@ def test_the_patient_downloads_all_their_records(patient_client, treated_patient
         "after-care/cycle-1.html",
     }
     record = json.loads(files.read("record.json"))
-    assert record["patient"]["mrn"] == treated_patient.mrn
-    assert [p["name"] for p in record["prior_preventives"]] == ["Topiramate"]
-    (session,) = record["injection_sessions"]
-    assert float(session["units_given"]) == 155
-    assert session["side_effects"][0]["kind"] == "neck_pain"
-    assert len(record["appointments"]) == 1
+    assert record["Patient"]["MRN"] == treated_patient.mrn
+    assert [p["Medicine"] for p in record["Medicines tried before"]] == ["Topiramate"]
+    (session,) = record["Injection sessions"]
+    assert session["Units given"] == 155
+    assert session["Side effects"][0]["Side effect"] == "Neck pain"
+    assert len(record["Appointments"]) == 1
     diary = list(csv.DictReader(io.StringIO(files.read("diary.csv").decode())))
     assert [row["severity"] for row in diary] == ["none", "severe"]
     assert b"BEGIN:VCALENDAR" in files.read("appointments.ics")
@@ -81,7 +91,7 @@ def test_a_neurologist_produces_the_same_for_a_subject_access_request(
     files = archive(
         neurologist_client.get(reverse("patients:data_export", args=[treated_patient.pk]))
     )
-    assert json.loads(files.read("record.json"))["patient"]["mrn"] == treated_patient.mrn
+    assert json.loads(files.read("record.json"))["Patient"]["MRN"] == treated_patient.mrn
     event = AuditEvent.objects.get(action="export", patient_id=treated_patient.pk)
     assert event.object_type == "all records (zip)"
 
@@ -89,7 +99,30 @@ def test_a_neurologist_produces_the_same_for_a_subject_access_request(
 def test_a_patient_with_nothing_yet_still_gets_a_readable_zip(patient_client):
     files = archive(patient_client.get(reverse("portal:my_records")))
     assert files.read("diary.csv").decode().startswith("date,headache,severity")
-    assert json.loads(files.read("record.json"))["injection_sessions"] == []
+    assert json.loads(files.read("record.json"))["Injection sessions"] == []
+
+
+def test_the_record_reads_in_words_with_people_by_name(
+    patient_client, treated_patient, neurologist
+):
+    files = archive(patient_client.get(reverse("portal:my_records")))
+    record = json.loads(files.read("record.json"))
+    every_key = keys(record)
+    assert not [key for key in every_key if key.endswith("_id") or key == "id" or "_" in key]
+    (session,) = record["Injection sessions"]
+    assert session["Injecting clinician"] == neurologist.get_full_name()
+    assert session["Injected on"] == f"{treated_patient.sessions.get().performed_on:%-d %b %Y}"
+    appointment = record["Appointments"][0]
+    assert appointment["Status"] == "Booked" and appointment["Type"] == "Injection"
+    assert neurologist.get_full_name() in json.dumps(appointment)
+    assert str(neurologist.pk) not in [str(value) for value in appointment.values()]
+
+
+def test_the_after_care_sheet_in_the_zip_has_no_staff_links(neurologist_client, treated_patient):
+    response = neurologist_client.get(reverse("patients:data_export", args=[treated_patient.pk]))
+    sheet = archive(response).read("after-care/cycle-1.html").decode()
+    assert "Stay upright" in sheet and treated_patient.full_name in sheet
+    assert "href" not in sheet and "<nav" not in sheet and "<form" not in sheet
 
 
 @pytest.mark.parametrize("sessions", [1, 6])

@@ -184,6 +184,15 @@ def test_a_fixed_number_of_queries_at_two_sizes(
     neurologist_client, django_assert_max_num_queries, clinic, copies
 ):
     more_clinic(copies)
-    with django_assert_max_num_queries(13):  # the same at both sizes
+    with django_assert_max_num_queries(14):  # the same at both sizes (one batch of patients)
         response = neurologist_client.get(URL, {"start": START, "end": END})
     assert response.context["audit"].patients_treated == 4 + copies
+
+
+def test_the_figures_do_not_depend_on_the_batch_size(clinic, monkeypatch):
+    """Timeliness and responses are computed a batch of patients at a time (constant memory)."""
+    more_clinic(5)
+    whole = clinic_audit(START, END)
+    monkeypatch.setattr("clinic.batches.BATCH", 2)
+    batched = clinic_audit(START, END)
+    assert batched == whole

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from diaries.models import DiaryDay, DiaryDose
+from patients.models import Patient
 from reviews.progress import patient_progress
+from reviews.progress_report import report_records
 from tests.factories import PatientFactory, PatientMedicineFactory
 from tests.reviews.progress_helpers import BASELINE_START, S1, S2, S3, responding_course
 
@@ -127,3 +129,30 @@ def test_the_export_shows_the_numbers_of_the_page():
 def test_bad_arguments_are_refused_clearly(args, message):
     with pytest.raises(CommandError, match=message):
         report(*args)
+
+
+def test_batches_cover_every_patient_once_in_mrn_order(django_assert_max_num_queries):
+    for n in (5, 1, 4, 2, 3):
+        PatientFactory(mrn=f"P-01{n:02d}")
+    responding_course(PatientFactory(mrn="P-0100"))
+    patients = Patient.objects.all()
+    as_of = S3 + timedelta(days=10)
+    # Each batch: its patients, then a fixed number of queries whatever its size.
+    with django_assert_max_num_queries(4 * 12):
+        mrns = [record["mrn"] for record, _ in report_records(patients, as_of, size=2)]
+    assert mrns == [f"P-01{n:02d}" for n in range(6)]
+    whole = [record for record, _ in report_records(patients, as_of)]
+    assert [record for record, _ in report_records(patients, as_of, size=2)] == whole
+
+
+def test_json_lines_and_the_streamed_array_hold_the_same_records():
+    responding_course(PatientFactory(mrn="P-0200"))
+    PatientFactory(mrn="P-0201")
+    array = json.loads(report("--format", "json", "--as-of", AS_OF))
+    lines = report("--format", "jsonl", "--as-of", AS_OF).splitlines()
+    assert [json.loads(line) for line in lines] == array
+    assert [record["mrn"] for record in array] == ["P-0200", "P-0201"]
+
+
+def test_an_empty_report_is_an_empty_array():
+    assert json.loads(report("--as-of", AS_OF)) == []

@@ -107,7 +107,7 @@ def test_the_agenda_shows_the_free_slots_after_the_now_it_is_given(neurologist, 
 def test_the_next_injection_slots_start_after_the_now_they_are_given(patient, tuesday):
     plan = next_injection_slots(patient, due_on=None, now=at(tuesday, 10, 30))
     assert plan.first == tuesday
-    assert plan.by_day[0][1][0].slot.starts_at == at(tuesday, 10, 40)
+    assert plan.clinicians[0].options[0].slot.starts_at == at(tuesday, 10, 40)
 
 
 def test_the_habit_is_the_last_injection_appointment_by_the_now_it_is_given(

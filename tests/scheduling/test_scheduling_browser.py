@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser import log_in
+from tests.clinic.test_browser_accessibility import AXE, SERIOUS
 from tests.factories import AppointmentFactory, InjectionSessionFactory, PatientFactory
 from tests.scheduling.calendar_setup import at, tuesday_after, tuesday_clinic
 
@@ -62,3 +64,20 @@ def test_the_day_view_works_on_a_phone(phone_page, screenshot, front_desk, neuro
     phone_page.goto(f"/schedule/day/?date={day.isoformat()}")
     assert "09:00 free" in phone_page.locator("main").inner_text()
     screenshot(phone_page, "schedule-day-phone")
+
+
+def test_book_next_loads_more_slots_of_one_clinician(page, screenshot, front_desk, neurologist):
+    tuesday_clinic(neurologist)
+    due = tuesday_after()
+    patient = PatientFactory(given_name="Mora", family_name="Slots")
+    InjectionSessionFactory(patient=patient, performed_on=due - timedelta(days=84))
+    log_in(page, front_desk.username)
+    page.goto(f"/schedule/patients/{patient.pk}/book-next/")
+    row = page.get_by_test_id("clinicians").locator("dd").first
+    assert row.locator("form").count() == 4
+    row.get_by_role("link", name="More").click()
+    expect(row.locator("form")).to_have_count(8)
+    assert "Tue" in row.inner_text() and "10:40" in row.inner_text()
+    screenshot(page, "schedule-book-next-more")
+    page.evaluate(AXE.read_text())
+    assert page.evaluate(SERIOUS) == []

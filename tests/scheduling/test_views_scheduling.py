@@ -235,22 +235,6 @@ def test_the_chart_shows_upcoming_and_past_appointments(
     assert response.text.count("Review with") == size
 
 
-@pytest.mark.parametrize("size", [1, 8])
-def test_book_next_does_a_bounded_number_of_queries(
-    front_desk_client, patient, neurologist, django_assert_max_num_queries, tuesday, size
-):
-    fill_clinic(neurologist, tuesday, size)
-    for n in range(size):  # more history elsewhere in the clinic
-        InjectionSessionFactory(performed_on=tuesday - timedelta(days=84 + n))
-    InjectionSessionFactory(patient=patient, performed_on=tuesday - timedelta(days=84))
-    # session, user, groups; patient with flags; audit; due date (courses refreshed, then read);
-    # habit (2); hours, closures, clinics, leave; busy times; an injection booked ahead
-    with django_assert_max_num_queries(16):
-        response = front_desk_client.get(reverse("schedule:book_next", args=[patient.pk]))
-    free_that_day = 9 - size
-    assert len(dict(response.context["plan"].by_day)[tuesday]) == free_that_day
-
-
 def test_the_portal_home_lists_the_patients_upcoming_appointments(patient_client, patient):
     booked = AppointmentFactory(patient=patient, starts_at=at(tuesday_after(), 9))
     AppointmentFactory(

@@ -517,5 +517,7 @@ def test_a_patient_without_email_or_mobile_is_not_offered(waiting, clinic, patie
 def test_the_records_archive_keeps_the_waitlist_and_offers(waiting, clinic):
     offer([waiting], clinic)
     record = json.loads(json.dumps(patient_record(waiting.patient), cls=DjangoJSONEncoder))
-    assert [row["status"] for row in record["waitlist_entries"]] == ["waiting"]
-    assert [row["state"] for row in record["slot_offers"]] == ["offered"]
+    assert [row["Status"] for row in record["Waiting list entries"]] == [
+        str(WaitlistEntry.Status.WAITING.label)
+    ]
+    assert [row["State"] for row in record["Slot offers"]] == [str(State.OFFERED.label)]

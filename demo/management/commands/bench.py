@@ -1,3 +1,4 @@
+import shutil
 import signal
 import sys
 
@@ -30,7 +31,11 @@ class Command(BaseCommand):
             help="gunicorn sync workers (default 2: one per request in flight, no queueing).",
         )
 
-    def handle(self, *args, seconds, concurrency, port, workers, **options):
+        parser.add_argument(
+            "--save", help="Also keep the results (latest.json) at this path (make bench-growth)."
+        )
+
+    def handle(self, *args, seconds, concurrency, port, workers, save=None, **options):
         if seconds <= 0 or concurrency < 1 or workers < 1:
             raise CommandError("--seconds must be positive, --concurrency and --workers >= 1.")
         if workers < concurrency:
@@ -55,6 +60,9 @@ class Command(BaseCommand):
             sys.exit(130)
         self.stdout.write(path.read_text())
         self.stdout.write(f"Written to {path}")
+        if save:
+            shutil.copyfile(path.with_suffix(".json"), save)
+            self.stdout.write(f"Results kept at {save}")
         failed = [row.label for row in rows if row.errors or not row.requests]
         if failed:
             raise CommandError(f"Pages with errors: {', '.join(failed)} (see {path}).")
