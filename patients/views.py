@@ -24,7 +24,8 @@ from patients.forms import (
     PatientSearchForm,
     PriorPreventiveForm,
 )
-from patients.models import ClinicalFlag, Eligibility, Patient
+from patients.merging import moved_rows
+from patients.models import ClinicalFlag, Eligibility, Patient, PatientMerge
 
 PATIENTS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
@@ -114,7 +115,10 @@ def patient_chart(request, patient_id: int):
         Patient.objects.select_related("consent_taken_by", "eligibility").prefetch_related(
             "flags", "prior_preventives"
         ),
+        merged=True,
     )
+    if patient.status == Patient.Status.MERGED:
+        return _merged_chart(request, patient)
     role = user_role(request.user)
     eligibility = getattr(patient, "eligibility", None)
     preventives = list(patient.prior_preventives.all())
@@ -130,6 +134,17 @@ def patient_chart(request, patient_id: int):
             "all_flags": list(patient.flags.all()),
             "sections": chart_sections(patient, role),
         },
+    )
+
+
+def _merged_chart(request, patient: Patient):
+    """A record merged into another: where its rows went, and a link there."""
+    merge = PatientMerge.objects.select_related("kept", "merged_by").get(merged=patient)
+    audit.record_view(request, patient, "chart")
+    return render(
+        request,
+        "patients/merged.html",
+        {"patient": patient, "merge": merge, "moved": moved_rows(merge)},
     )
 
 
