@@ -14,7 +14,7 @@ from patients.chart import patient_header
 from patients.duplicates import likely_duplicates
 from patients.forms import MergeForm, MergeSearchForm
 from patients.merging import merge_plan, merge_records
-from patients.models import Patient
+from patients.models import Patient, PatientMerge
 
 FOUND_SHOWN = 20
 
@@ -40,14 +40,10 @@ def merge(request, patient_id: int):
     merged = patient_for_user(
         request.user,
         other_id,
-        Patient.objects.select_related("user", "merge").prefetch_related("flags"),
+        Patient.objects.select_related("user").prefetch_related("flags"),
         merged=True,
     )
     if request.method == "POST" and form.is_valid():
-        merge_done = getattr(merged, "merge", None)
-        if merge_done is not None and merge_done.kept_id == kept.pk:  # sent twice
-            messages.info(request, f"{merged} was already merged into this record.")
-            return redirect("patients:chart", kept.pk)
         try:
             merge_records(
                 kept=kept,
@@ -57,6 +53,9 @@ def merge(request, patient_id: int):
                 now=timezone.now(),
             )
         except ValidationError as error:
+            if PatientMerge.objects.filter(kept=kept, merged=merged).exists():  # sent twice
+                messages.info(request, f"{merged} was already merged into this record.")
+                return redirect("patients:chart", kept.pk)
             add_model_errors(form, error)
         else:
             messages.success(request, f"{merged} was merged into this record.")

@@ -30,7 +30,7 @@ from datetime import datetime
 from django.apps import apps
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.dispatch import Signal
 
@@ -351,52 +351,62 @@ def merge_records(*, kept: Patient, merged: Patient, by, reason: str, now: datet
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why these records are one person."})
-    with transaction.atomic():
-        for pk in sorted({kept.pk, merged.pk}):  # two merges at once wait for each other
-            Patient.objects.lock(pk)
-        kept = Patient.objects.select_related("user").get(pk=kept.pk)
-        merged = Patient.objects.select_related("user").get(pk=merged.pk)
-        plan = merge_plan(kept, merged)
-        if plan.blocked:
-            raise ValidationError(plan.problems())
-        moved = {}
-        for relation in relations():
-            if relation.derived or (relation.one_to_one and relation.rows(kept).exists()):
-                continue
-            count = _move(relation, kept, merged, by=by, reason=reason, now=now)
-            if count:
-                moved[relation.label] = count
-        _move_account(kept, merged, by=by, reason=reason)
-        merged.status = Patient.Status.MERGED
-        _save(merged, by, reason)
-        for relation in relations():  # after the last write that recomputes them
-            if relation.derived:
-                relation.rows(merged).delete()
-        merge = PatientMerge.objects.create(
-            kept=kept,
-            merged=merged,
-            merged_by=by,
-            merged_at=now,
-            reason=reason,
-            moved=moved,
-            outcome=plan.outcomes,
+    try:
+        with transaction.atomic():
+            return _merge(kept, merged, by=by, reason=reason, now=now)
+    except IntegrityError as error:  # a rule `merge_plan` does not know of: nothing changed
+        raise ValidationError(
+            f"Nothing was merged: the database refused a moved row ({error}). "
+            "Correct that row on one record first."
+        ) from error
+
+
+def _merge(kept: Patient, merged: Patient, *, by, reason: str, now: datetime) -> PatientMerge:
+    for pk in sorted({kept.pk, merged.pk}):  # two merges at once wait for each other
+        Patient.objects.lock(pk)
+    kept = Patient.objects.select_related("user").get(pk=kept.pk)
+    merged = Patient.objects.select_related("user").get(pk=merged.pk)
+    plan = merge_plan(kept, merged)
+    if plan.blocked:
+        raise ValidationError(plan.problems())
+    moved = {}
+    for relation in relations():
+        if relation.derived or (relation.one_to_one and relation.rows(kept).exists()):
+            continue
+        count = _move(relation, kept, merged, by=by, reason=reason, now=now)
+        if count:
+            moved[relation.label] = count
+    _move_account(kept, merged, by=by, reason=reason)
+    merged.status = Patient.Status.MERGED
+    _save(merged, by, reason)
+    for relation in relations():  # after the last write that recomputes them
+        if relation.derived:
+            relation.rows(merged).delete()
+    merge = PatientMerge.objects.create(
+        kept=kept,
+        merged=merged,
+        merged_by=by,
+        merged_at=now,
+        reason=reason,
+        moved=moved,
+        outcome=plan.outcomes,
+    )
+    for patient, role in ((kept, "kept"), (merged, "merged")):
+        audit.record(
+            action=audit.Action.CHANGE,
+            object_type="patients.patientmerge",
+            object_id=merge.pk,
+            patient_id=patient.pk,
+            changes={
+                "this record": [None, role],
+                "kept": [None, kept.mrn],
+                "merged": [None, merged.mrn],
+                "reason": [None, reason],
+                "moved": [None, moved],
+            },
+            user=by,
         )
-        for patient, role in ((kept, "kept"), (merged, "merged")):
-            audit.record(
-                action=audit.Action.CHANGE,
-                object_type="patients.patientmerge",
-                object_id=merge.pk,
-                patient_id=patient.pk,
-                changes={
-                    "this record": [None, role],
-                    "kept": [None, kept.mrn],
-                    "merged": [None, merged.mrn],
-                    "reason": [None, reason],
-                    "moved": [None, moved],
-                },
-                user=by,
-            )
-        records_merged.send(sender=PatientMerge, merge=merge)
+    records_merged.send(sender=PatientMerge, merge=merge)
     return merge
 
 

@@ -541,3 +541,7 @@ class PatientMerge(models.Model):
 
     def __str__(self):
         return f"Patient {self.merged_id} merged into {self.kept_id}"
+
+    @property
+    def audit_patient_id(self) -> int:
+        return self.kept_id

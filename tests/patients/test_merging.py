@@ -30,7 +30,8 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
-from treatments.models import AdverseEvent
+from tests.races import race
+from treatments.models import AdverseEvent, InjectionSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today(TODAY)]
 
@@ -104,7 +105,9 @@ def pair(neurologist):
 
 
 def merge(kept, duplicate, neurologist, reason=REASON):
-    return merge_records(kept=kept, merged=duplicate, by=neurologist, reason=reason, now=NOON)
+    return merge_records(
+        kept=kept, merged=duplicate, by=neurologist, reason=reason, now=NOON + timedelta(minutes=5)
+    )
 
 
 def test_every_row_of_every_app_moves_to_the_kept_record(pair, neurologist):
@@ -152,7 +155,6 @@ def test_each_moved_row_keeps_its_history_and_the_move_is_recorded_with_the_reas
         object_type="diaries.diaryday", object_id=day.pk, action="change"
     )
     assert moved_event.patient_id == kept.pk
-    print(moved_event.changes)
     assert moved_event.changes["patient"] == [duplicate.pk, kept.pk]
     merge_events = AuditEvent.objects.filter(object_type="patients.patientmerge")
     assert {e.patient_id for e in merge_events} == {kept.pk, duplicate.pk}
@@ -400,3 +402,20 @@ def test_a_merged_record_links_to_the_kept_one_and_cannot_be_found_booked_or_edi
     assert kept.mrn in found and duplicate.mrn not in found
     listed = front_desk_client.get(reverse("patients:list"), {"status": "merged"}).content.decode()
     assert duplicate.mrn in listed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_merges_at_once_merge_once(neurologist):
+    """A double submit that arrives at the same moment, and two people merging the pair the
+    opposite ways: the second waits for the first and is refused."""
+    kept, duplicate = PatientFactory(), PatientFactory()
+    InjectionSessionFactory(patient=duplicate, injector=neurologist)
+    results = race(
+        lambda: merge(kept, duplicate, neurologist),
+        lambda: merge(kept, duplicate, neurologist),
+        lambda: merge(duplicate, kept, neurologist),
+        expected=(ValidationError,),
+    )
+    assert sum(isinstance(result, PatientMerge) for result in results) == 1
+    assert PatientMerge.objects.count() == 1
+    assert InjectionSession.objects.filter(patient__status=Patient.Status.MERGED).count() == 0
