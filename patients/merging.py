@@ -33,13 +33,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.dispatch import Signal
+from django.utils.text import capfirst
 
 from clinic import audit
 from patients.models import Patient, PatientMerge
 
 records_merged = Signal()  # sent with `merge` (a PatientMerge), inside the merge's transaction
 
-# (model label, number field, ordered by): numbers that count a patient's rows in order.
+# model label: (number field, date field): numbers that count a patient's rows in date order.
 RENUMBERED = {"treatments.InjectionSession": ("number", "performed_on")}
 RENUMBER_OFFSET = 10000  # numbers are moved out of the way first (smallint: below 32767)
 # Details compared side by side on the preview (the kept record's stay).
@@ -273,7 +274,7 @@ def merge_plan(kept: Patient, merged: Patient) -> MergePlan:
     plan = MergePlan(kept=kept, merged=merged, refusals=refusals(kept, merged))
     plan.differences = [
         {
-            "label": Patient._meta.get_field(name).verbose_name.capitalize(),
+            "label": capfirst(Patient._meta.get_field(name).verbose_name),
             "kept": _shown(kept, name),
             "merged": _shown(merged, name),
             "same": _shown(kept, name) == _shown(merged, name),
@@ -302,9 +303,10 @@ def merge_plan(kept: Patient, merged: Patient) -> MergePlan:
         if count.kept and count.merged:
             plan.conflicts += _clash_conflicts(relation, kept, merged)
             if relation.label in RENUMBERED and _renumbering(relation, kept, merged):
+                number = relation.model._meta.get_field(RENUMBERED[relation.label][0])
                 plan.outcomes.append(
-                    f"Both records have {relation.name}: they are renumbered 1, 2, … in the "
-                    f"order they were given ({RENUMBERED[relation.label][0]})."
+                    f"Both records have {relation.name}: their {number.verbose_name} numbers "
+                    "are renumbered 1, 2, … in date order."
                 )
     plan.outcomes += _account_outcome(kept, merged)
     return plan
