@@ -296,8 +296,9 @@ def merge_plan(kept: Patient, merged: Patient) -> MergePlan:
         plan.counts.append(count)
         if relation.one_to_one and count.kept and count.merged:
             plan.outcomes.append(
-                f"Both records have {relation.model._meta.verbose_name}: the kept record's stays, "
-                "and the duplicate's stays with the merged record (not moved)."
+                f"Both records have {relation.model._meta.verbose_name}: the kept record's "
+                f"({relation.rows(kept).get()}) stays, and the duplicate's "
+                f"({relation.rows(merged).get()}) stays with the merged record."
             )
             continue
         if count.kept and count.merged:
@@ -316,9 +317,7 @@ def _shown(patient: Patient, name: str) -> str:
     model_field = Patient._meta.get_field(name)
     if model_field.choices:
         return getattr(patient, f"get_{name}_display")()
-    if name == "national_id":
-        return patient.national_id_display
-    value = getattr(patient, name)
+    value = patient.national_id_display if name == "national_id" else getattr(patient, name)
     if value is None or value == "":
         return "—"
     return value.strftime("%-d %b %Y") if hasattr(value, "strftime") else str(value)

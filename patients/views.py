@@ -252,8 +252,11 @@ def flag_resolve(request, patient_id: int, flag_id: int):
 
 @neurologist_required
 def access_log(request, patient_id: int):
-    """Everyone who viewed, changed or exported this patient's records, newest first."""
-    patient = staff_patient(request, patient_id)
+    """Everyone who viewed, changed or exported this patient's records, newest first (also of
+    a record merged into another: what happened to it before)."""
+    patient = patient_for_user(
+        request.user, patient_id, Patient.objects.prefetch_related("flags"), merged=True
+    )
     audit.record_view(request, patient, "access log")
     page = Paginator(patient_events(patient), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "patients/access_log.html", {**patient_header(patient), "page": page})

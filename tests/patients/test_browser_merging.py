@@ -39,8 +39,8 @@ def test_a_neurologist_previews_and_merges_a_duplicate(page, neurologist, axe_so
     check(page, axe_source, screenshot, "merge-pick")
 
     page.get_by_role("link", name=f"Preview merging {duplicate.mrn} into this record").click()
-    table = page.get_by_test_id("merge-side-by-side")
-    expect(table).to_contain_text("Injection sessions")
+    expect(page.get_by_test_id("merge-side-by-side")).to_contain_text("differs")
+    expect(page.get_by_test_id("merge-counts")).to_contain_text("Injection sessions")
     expect(page.get_by_test_id("merge-outcomes")).to_contain_text("renumbered")
     expect(page.get_by_test_id("merge-outcomes")).to_contain_text("detached and switched off")
     check(page, axe_source, screenshot, "merge-preview")
