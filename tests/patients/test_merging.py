@@ -161,9 +161,13 @@ def test_each_moved_row_keeps_its_history_and_the_move_is_recorded_with_the_reas
     assert duplicate.history.latest().history_change_reason == REASON
 
 
-def test_the_summaries_are_right_for_the_kept_record_and_gone_for_the_merged_one(pair, neurologist):
+def test_the_summaries_are_right_for_the_kept_record_and_gone_for_the_merged_one(
+    pair, neurologist, django_capture_on_commit_callbacks
+):
     kept, duplicate = pair
-    merge(kept, duplicate, neurologist)
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        merge(kept, duplicate, neurologist)
+    assert after_commit  # the kept record's progress summary is refreshed (reviews.summaries)
     summary = CourseSummary.objects.get(patient=kept)
     assert summary.session_count == 4
     assert summary.last_session_on == TODAY - timedelta(days=250 - 84)
