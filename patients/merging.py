@@ -247,7 +247,12 @@ def _renumbered_constraint(relation: Relation, constraint) -> bool:
 
 def _clash_conflicts(relation: Relation, kept: Patient, merged: Patient) -> list[dict]:
     found = []
-    for constraint in relation.model._meta.constraints:
+    meta = relation.model._meta
+    unique_together = [
+        models.UniqueConstraint(fields=list(fields), name=f"{meta.db_table}_unique_together")
+        for fields in meta.unique_together
+    ]
+    for constraint in [*meta.constraints, *unique_together]:
         if _renumbered_constraint(relation, constraint):
             continue
         clashes = constraint_clashes(relation, constraint, kept, merged)
@@ -260,7 +265,7 @@ def _clash_conflicts(relation: Relation, kept: Patient, merged: Patient) -> list
             message = constraint.violation_error_message or "These rows clash"
             found.append(
                 {
-                    "title": f"{relation.name.capitalize()} of the duplicate clash with the kept "
+                    "title": f"{capfirst(relation.name)} of the duplicate clash with the kept "
                     f"record's ({message.rstrip('.')}). Correct or remove them on one record first",
                     "rows": rows,
                 }
