@@ -211,8 +211,9 @@ LOOKUPS = {"=": "exact", "&&": "overlap"}
 def constraint_clashes(relation: Relation, constraint, kept: Patient, merged: Patient):
     """The duplicate's rows that the constraint would refuse beside the kept record's rows."""
     others = _patient_expressions(constraint, relation.field.name)
-    if others is None or not others or any(op not in LOOKUPS for _, op in others):
-        return None
+    if others is None or any(op not in LOOKUPS for _, op in others):
+        return None  # (an unknown operator: the database refuses the merge, nothing changes)
+    # With no other expressions (one waiting entry per patient) any two rows clash.
     condition = getattr(constraint, "condition", None) or Q()
     names = {f"_merge_{i}": expr for i, (expr, _) in enumerate(others)}
     kept_rows = relation.rows(kept).filter(condition).annotate(**names)

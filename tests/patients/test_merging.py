@@ -6,11 +6,18 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db.models import Q, UniqueConstraint
 from django.urls import reverse
 
 from clinic.models import AuditEvent
 from diaries.models import DiaryDose, PortalInvitation
-from patients.merging import merge_plan, merge_records, records_merged, relations
+from patients.merging import (
+    constraint_clashes,
+    merge_plan,
+    merge_records,
+    records_merged,
+    relations,
+)
 from patients.models import ClinicalFlag, Eligibility, Patient, PatientMerge
 from reviews.models import IssuedLetter, ProgressSummary, ReviewSummary
 from scheduling.models import CallAttempt, CourseState, CourseSummary
@@ -444,3 +451,20 @@ def test_the_merged_records_access_log_is_still_open_to_a_neurologist(
     log = reverse("patients:access_log", args=[duplicate.pk])
     assert log in chart
     assert neurologist_client.get(log).status_code == 200
+
+
+def test_a_constraint_on_the_patient_alone_clashes_when_both_records_have_a_row(neurologist):
+    """E.g. one waiting waitlist entry per patient: a condition and no other field."""
+    kept, duplicate = PatientFactory(), PatientFactory()
+    one_booked = UniqueConstraint(
+        fields=["patient"], condition=Q(outcome="booked"), name="one_booked_call"
+    )
+    calls = next(r for r in relations() if r.label == "scheduling.CallAttempt")
+    for patient, outcome in ((kept, "booked"), (duplicate, "booked"), (duplicate, "no_answer")):
+        CallAttempt.objects.create(
+            patient=patient, outcome=outcome, made_by=neurologist, made_at=NOON
+        )
+    clashes = constraint_clashes(calls, one_booked, kept, duplicate)
+    assert [c.outcome for c in clashes] == ["booked"]
+    CallAttempt.objects.filter(patient=kept).update(outcome="called")
+    assert not constraint_clashes(calls, one_booked, kept, duplicate).exists()
