@@ -6,13 +6,16 @@ from clinic.roles import STAFF_ROLES, Role, user_role
 from patients.models import Patient
 
 
-def patient_for_user(user, patient_id: int, queryset=None) -> Patient:
+def patient_for_user(user, patient_id: int, queryset=None, merged=False) -> Patient:
     """Staff see any patient; a patient only themself. Anything else is a 404 (nothing leaks).
 
-    `queryset` lets a view add its select_related/prefetch_related to the one query.
+    `queryset` lets a view add its select_related/prefetch_related to the one query. A record
+    merged into another (patients/merging.py) is a 404 but where `merged` says a page shows it.
     """
     role = user_role(user)
     patients = Patient.objects.all() if queryset is None else queryset
+    if not merged:
+        patients = patients.exclude(status=Patient.Status.MERGED)
     if role == Role.PATIENT:
         patients = patients.filter(user=user)
     elif role not in STAFF_ROLES:
@@ -22,7 +25,7 @@ def patient_for_user(user, patient_id: int, queryset=None) -> Patient:
 
 def own_patient(user) -> Patient:
     """The patient record behind a portal account (404 if the account has none)."""
-    return get_object_or_404(Patient, user=user)
+    return get_object_or_404(Patient.objects.exclude(status=Patient.Status.MERGED), user=user)
 
 
 def staff_patient(request, patient_id: int) -> Patient:

@@ -1,7 +1,11 @@
 from django.contrib import admin
 
-from patients.audit_admin import AuditedHistoryAdmin  # (importing it registers the trail)
-from patients.models import ClinicalFlag, Eligibility, Patient, PriorPreventive
+from patients.audit_admin import (  # (importing it registers the trail)
+    AuditedAdmin,
+    AuditedHistoryAdmin,
+    ReadOnlyAdminMixin,
+)
+from patients.models import ClinicalFlag, Eligibility, Patient, PatientMerge, PriorPreventive
 
 
 class PriorPreventiveInline(admin.TabularInline):
@@ -64,3 +68,12 @@ class ClinicalFlagAdmin(AuditedHistoryAdmin):
     search_fields = ["patient__mrn", "patient__family_name", "note"]
     list_select_related = ["patient", "recorded_by"]
     autocomplete_fields = ["patient", "recorded_by"]
+
+
+@admin.register(PatientMerge)
+class PatientMergeAdmin(ReadOnlyAdminMixin, AuditedAdmin):
+    """Records merged into others (patients/merging.py): made from the kept record's chart."""
+
+    list_display = ["merged", "kept", "merged_by", "merged_at"]
+    search_fields = ["kept__mrn", "merged__mrn", "reason"]
+    list_select_related = ["kept", "merged", "merged_by"]

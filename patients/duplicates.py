@@ -40,6 +40,7 @@ def likely_duplicates(patient: Patient) -> list[Patient]:
         )
         .filter(matches)
         .exclude(pk=patient.pk)
+        .exclude(status=Patient.Status.MERGED)  # the record it was merged into is listed
         .order_by("-similarity", "family_name")
     )
     return list(found[:SHOWN])

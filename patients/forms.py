@@ -6,6 +6,8 @@ from clinic.forms import DateInput, StaffForm
 from clinic.roles import GROUP_NAMES, Role
 from patients.models import ClinicalFlag, Diagnosis, Eligibility, Patient, PriorPreventive
 
+LIVE_STATUSES = [choice for choice in Patient.Status.choices if choice[0] != Patient.Status.MERGED]
+
 
 class PatientForm(OneTimeFormMixin, StaffForm):
     class Meta:
@@ -41,6 +43,7 @@ class PatientForm(OneTimeFormMixin, StaffForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mrn"].required = False
+        self.fields["status"].choices = LIVE_STATUSES  # merging sets MERGED (patients/merging.py)
         self.fields["consent_taken_by"].queryset = get_user_model().objects.filter(
             groups__name=GROUP_NAMES[Role.NEUROLOGIST]
         )
@@ -94,7 +97,10 @@ class PatientSearchForm(forms.Form):
     )
 
     def filter(self, patients):
-        """Apply the valid parts of the search; an invalid form filters nothing."""
+        """Apply the valid parts of the search; an invalid form filters nothing. Records merged
+        into another are left out unless that status is asked for."""
+        if not (self.is_valid() and self.cleaned_data["status"] == Patient.Status.MERGED):
+            patients = patients.exclude(status=Patient.Status.MERGED)
         if not self.is_valid():
             return patients.order_by(*self.SORTS["name"])
         data = self.cleaned_data
@@ -151,3 +157,24 @@ class ClinicalFlagForm(StaffForm):
     def __init__(self, *args, patient: Patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.patient = patient
+
+
+class MergeForm(forms.Form):
+    """Merging the `other` record into the one whose chart this is (patients/merging.py)."""
+
+    other = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+    reason = forms.CharField(
+        label="Why these records are one person",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the merge and in the history of every row it moves.",
+    )
+
+
+class MergeSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find the other record: name, MRN, phone, email or date of birth",
+        required=False,
+        max_length=100,
+    )
+    other = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

@@ -171,6 +171,7 @@ class Patient(models.Model):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
         DISCHARGED = "discharged", "Discharged"
+        MERGED = "merged", "Merged into another record"
 
     mrn = models.CharField(
         "MRN",
@@ -511,3 +512,36 @@ class ClinicalFlag(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class PatientMerge(models.Model):
+    """A duplicate record merged into the record kept (patients/merging.py). The merged record
+    stays, with the status MERGED; its rows now point at the kept one."""
+
+    kept = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_in")
+    merged = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="merge")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField("merged at")
+    reason = models.TextField()
+    # {"app.Model": rows moved}, and what became of rows that could not move
+    moved = models.JSONField("rows moved", default=dict)
+    outcome = models.JSONField("what else happened", default=list)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kept=models.F("merged")),
+                name="merge_not_into_itself",
+                violation_error_message="A record cannot be merged into itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Patient {self.merged_id} merged into {self.kept_id}"
+
+    @property
+    def audit_patient_id(self) -> int:
+        return self.kept_id

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import merge_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.patient_create, name="create"),
     path("<int:patient_id>/", views.patient_chart, name="chart"),
     path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
+    path("<int:patient_id>/merge/", merge_views.merge, name="merge"),
     path("<int:patient_id>/access-log/", views.access_log, name="access_log"),
     path("<int:patient_id>/records.zip", views.data_export, name="data_export"),
     path("<int:patient_id>/eligibility/", views.eligibility_edit, name="eligibility"),

@@ -24,7 +24,8 @@ from patients.forms import (
     PatientSearchForm,
     PriorPreventiveForm,
 )
-from patients.models import ClinicalFlag, Eligibility, Patient
+from patients.merging import moved_rows
+from patients.models import ClinicalFlag, Eligibility, Patient, PatientMerge
 
 PATIENTS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
@@ -114,7 +115,10 @@ def patient_chart(request, patient_id: int):
         Patient.objects.select_related("consent_taken_by", "eligibility").prefetch_related(
             "flags", "prior_preventives"
         ),
+        merged=True,
     )
+    if patient.status == Patient.Status.MERGED:
+        return _merged_chart(request, patient)
     role = user_role(request.user)
     eligibility = getattr(patient, "eligibility", None)
     preventives = list(patient.prior_preventives.all())
@@ -130,6 +134,17 @@ def patient_chart(request, patient_id: int):
             "all_flags": list(patient.flags.all()),
             "sections": chart_sections(patient, role),
         },
+    )
+
+
+def _merged_chart(request, patient: Patient):
+    """A record merged into another: where its rows went, and a link there."""
+    merge = PatientMerge.objects.select_related("kept", "merged_by").get(merged=patient)
+    audit.record_view(request, patient, "chart")
+    return render(
+        request,
+        "patients/merged.html",
+        {"patient": patient, "merge": merge, "moved": moved_rows(merge)},
     )
 
 
@@ -237,8 +252,11 @@ def flag_resolve(request, patient_id: int, flag_id: int):
 
 @neurologist_required
 def access_log(request, patient_id: int):
-    """Everyone who viewed, changed or exported this patient's records, newest first."""
-    patient = staff_patient(request, patient_id)
+    """Everyone who viewed, changed or exported this patient's records, newest first (also of
+    a record merged into another: what happened to it before)."""
+    patient = patient_for_user(
+        request.user, patient_id, Patient.objects.prefetch_related("flags"), merged=True
+    )
     audit.record_view(request, patient, "access log")
     page = Paginator(patient_events(patient), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "patients/access_log.html", {**patient_header(patient), "page": page})

@@ -12,7 +12,7 @@ class ReviewsConfig(AppConfig):
         from simple_history.signals import post_create_historical_record
 
         from clinic import sections
-        from patients import data_export
+        from patients import data_export, merging
         from reviews import audit_views, chart, exports, home, summaries, triggers
 
         sections.contribute(sections.CHART, chart.progress_sections, order=30)
@@ -23,5 +23,8 @@ class ReviewsConfig(AppConfig):
         data_export.contribute_rows(exports.review_rows)
         post_create_historical_record.connect(
             summaries.refresh_on_history, dispatch_uid="reviews.refresh_on_history"
+        )
+        merging.records_merged.connect(
+            summaries.refresh_on_merge, dispatch_uid="reviews.refresh_on_merge"
         )
         post_migrate.connect(triggers.install_if_changed, sender=self)

@@ -96,6 +96,12 @@ PROGRESS_INPUTS = {
 }
 
 
+def refresh_on_merge(sender, merge, **kwargs) -> None:
+    """patients.merging's signal: the kept record has all the merged record's rows now (moved
+    in bulk, which sends no history signal)."""
+    refresh_after_commit(merge.kept_id)
+
+
 def refresh_on_history(sender, instance, **kwargs) -> None:
     """simple-history's signal: every audited write of a progress input."""
     if instance._meta.label in PROGRESS_INPUTS:

@@ -70,6 +70,7 @@ URLS = [
     ),
     Url("portal:home", PATIENT),
     Url("patients:access_log", NEURO, {"patient_id": "patient"}),
+    Url("patients:merge", NEURO, {"patient_id": "patient"}),
     Url("account", ANYONE),
     Url("two_factor", ANYONE),
     Url("two_factor_verify", ANYONE),
