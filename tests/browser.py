@@ -11,6 +11,8 @@ SERIOUS = """async () => {
         .filter((v) => v.impact === "serious" || v.impact === "critical")
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }"""
+# How far the page scrolls sideways (more than 0: it does not reflow).
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def log_in(page, username: str, password: str = TEST_PASSWORD) -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from scheduling.models import Appointment
-from tests.browser import AXE, log_in, serious_violations  # noqa: F401 (imported elsewhere)
+from tests.browser import OVERFLOW, log_in, serious_violations
 from tests.factories import (
     AdverseEventFactory,
     AppointmentFactory,
@@ -20,7 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def check(page, axe_source, screenshot, name: str) -> None:

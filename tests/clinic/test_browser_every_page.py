@@ -7,7 +7,7 @@ phone (at 200%, 195 CSS px)."""
 import pytest
 
 from clinic.roles import Role
-from tests.browser import log_in, serious_violations
+from tests.browser import OVERFLOW, log_in, serious_violations
 from tests.clinic.test_url_permissions import URLS, resolve
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,9 +26,6 @@ PAGES = [url for url in URLS if url.method == "get" and url.name not in NOT_PAGE
 
 def pages_for(role: Role) -> list:
     return [url for url in PAGES if role in url.roles]
-
-
-OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def scrolls_sideways_at_200_percent(page) -> str:

@@ -5,8 +5,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import log_in
-from tests.clinic.test_browser_accessibility import AXE, serious_violations
+from tests.browser import AXE, log_in, serious_violations
 from tests.diaries.test_import_speed import year_of_days
 from tests.jobs import run_queued_jobs
 

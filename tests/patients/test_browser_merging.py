@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from patients.models import Patient
 from tests.browser import log_in
-from tests.clinic.test_browser_accessibility import axe_source, check  # noqa: F401 (fixture)
+from tests.clinic.test_browser_accessibility import check
 from tests.factories import (
     AppointmentFactory,
     DiaryDayFactory,
@@ -20,7 +20,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_neurologist_previews_and_merges_a_duplicate(page, neurologist, axe_source, screenshot):  # noqa: F811
+def test_a_neurologist_previews_and_merges_a_duplicate(page, neurologist, axe_source, screenshot):
     kept = PortalPatientFactory(given_name="Maria", family_name="O'Brien", phone="07700 900123")
     duplicate = PortalPatientFactory(
         given_name="Mary", family_name="OBrien", email="mary.obrien@example.org"
@@ -61,7 +61,7 @@ def test_a_neurologist_previews_and_merges_a_duplicate(page, neurologist, axe_so
     assert kept.sessions.count() == 2
 
 
-def test_a_preview_with_a_clash_lists_what_to_correct(page, neurologist, axe_source, screenshot):  # noqa: F811
+def test_a_preview_with_a_clash_lists_what_to_correct(page, neurologist, axe_source, screenshot):
     kept = PatientFactory()
     duplicate = PatientFactory(date_of_birth=kept.date_of_birth + timedelta(days=1))
     log_in(page, neurologist.username)

@@ -10,7 +10,7 @@ from django.db.models import Q, UniqueConstraint
 from django.urls import reverse
 
 from clinic.models import AuditEvent
-from diaries.models import DiaryDose, PortalInvitation
+from diaries.models import Attack, DiaryDose, PortalInvitation
 from patients.merging import (
     constraint_clashes,
     merge_plan,
@@ -20,7 +20,14 @@ from patients.merging import (
 )
 from patients.models import ClinicalFlag, Eligibility, Patient, PatientMerge
 from reviews.models import IssuedLetter, ProgressSummary, ReviewSummary
-from scheduling.models import CallAttempt, CourseState, CourseSummary
+from scheduling.models import (
+    CallAttempt,
+    CourseState,
+    CourseSummary,
+    Reminder,
+    SlotOffer,
+    WaitlistEntry,
+)
 from tests.clock import NOON, TODAY
 from tests.factories import (
     AdverseEventFactory,
@@ -36,6 +43,7 @@ from tests.factories import (
     PriorPreventiveFactory,
     ReviewFactory,
     UserFactory,
+    WaitlistEntryFactory,
 )
 from tests.races import race
 from treatments.models import AdverseEvent, InjectionSession
@@ -59,8 +67,26 @@ def full_record(patient, neurologist, *, first_day):
         day = DiaryDayFactory(patient=patient, day=first_day + timedelta(days=i))
         DiaryDose.objects.create(day=day, medicine=medicine, medicine_class=medicine.medicine_class)
     clinician = UserFactory(role="neurologist")
-    AppointmentFactory(
+    appointment = AppointmentFactory(
         patient=patient, clinician=clinician, starts_at=NOON + timedelta(days=(first_day.day % 20))
+    )
+    Reminder.objects.create(patient=patient, appointment=appointment)
+    started = NOON - timedelta(days=first_day.day % 20 + 30)
+    ended = started + timedelta(hours=2)
+    Attack.objects.create(patient=patient, started_at=started, ended_at=ended)
+    entry = WaitlistEntryFactory(
+        patient=patient, status=WaitlistEntry.Status.REMOVED, ended_at=NOON, ended_reason="Booked"
+    )
+    SlotOffer.objects.create(
+        entry=entry,
+        patient=patient,
+        clinician=clinician,
+        kind=entry.kind,
+        starts_at=NOON - timedelta(days=3),
+        ends_at=NOON - timedelta(days=3) + timedelta(minutes=20),
+        state=SlotOffer.State.EXPIRED,
+        expires_at=NOON - timedelta(days=4),
+        offered_by=neurologist,
     )
     review = ReviewFactory(patient=patient, reviewed_by=neurologist, reviewed_on=first_day)
     IssuedLetterFactory(review=review)
@@ -120,7 +146,7 @@ def merge(kept, duplicate, neurologist, reason=REASON):
 def test_every_row_of_every_app_moves_to_the_kept_record(pair, neurologist):
     kept, duplicate = pair
     before_kept, before_duplicate = counts(kept), counts(duplicate)
-    assert [label for label, n in before_duplicate.items() if not n] == []  # a row everywhere
+    assert [label for label, n in before_duplicate.items() if not n] == [], before_duplicate
 
     record = merge(kept, duplicate, neurologist)
 

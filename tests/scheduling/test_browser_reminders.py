@@ -13,8 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from scheduling.reminders import reminders_queue, reminders_send
-from tests.browser import log_in
-from tests.clinic.test_browser_accessibility import AXE, OVERFLOW, serious_violations
+from tests.browser import AXE, OVERFLOW, log_in, serious_violations
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,8 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from scheduling.models import Appointment
-from tests.browser import log_in
-from tests.clinic.test_browser_accessibility import AXE, OVERFLOW, serious_violations
+from tests.browser import AXE, OVERFLOW, log_in, serious_violations
 from tests.factories import AppointmentFactory, InjectionSessionFactory, PatientFactory
 from tests.scheduling.calendar_setup import at, tuesday_after, tuesday_clinic
 

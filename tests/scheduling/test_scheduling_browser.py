@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser import log_in
-from tests.clinic.test_browser_accessibility import AXE, SERIOUS
+from tests.browser import AXE, SERIOUS, log_in
 from tests.factories import AppointmentFactory, InjectionSessionFactory, PatientFactory
 from tests.scheduling.calendar_setup import at, tuesday_after, tuesday_clinic
 
