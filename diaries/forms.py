@@ -223,7 +223,7 @@ class NudgeSettingsForm(forms.ModelForm):
         labels = {
             "daily": "Remind me each day I have not filled in my diary",
             "weekly": "Once a week, tell me which days of the past week are missing",
-            "weekday": "On",
+            "weekday": "Day of the week",
         }
         error_messages = {
             "weekday": {"invalid_choice": "Choose a day of the week."},

@@ -30,6 +30,9 @@ NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatment
 NOT_CHECKED |= {
     "schedule:reminder_answer"
 }  # signed link: tests/scheduling/test_reminder_channels.py
+NOT_CHECKED |= {"portal:reminders_stop"}  # signed link: tests/diaries/test_nudges.py
+# JSON from the page's script (400 for an empty body); roles checked in tests/diaries/test_nudges.py
+NOT_CHECKED |= {"portal:push_subscription"}
 
 
 @dataclass
@@ -102,6 +105,7 @@ URLS = [
     Url("portal:export", PATIENT),
     Url("portal:report", PATIENT),
     Url("portal:my_records", PATIENT),
+    Url("portal:reminders", PATIENT),
     Url("check_in:answer", PATIENT, {"session_id": "session"}),
     Url("diary:calendar", NEURO, {"patient_id": "patient"}),
     Url("diary:day_new", NEURO, {"patient_id": "patient"}),

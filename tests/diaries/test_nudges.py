@@ -410,3 +410,12 @@ def test_reminders_run_by_two_workers_at_once_are_each_sent_once():
     run_workers(2)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in patients)
     assert DiaryNudge.objects.filter(status=Status.SENT).count() == 6
+
+
+def test_only_the_logged_in_patient_may_send_a_push_subscription(client, neurologist, front_desk):
+    url = reverse("portal:push_subscription")
+    assert client.post(url, {}, content_type="application/json").url.startswith(reverse("login"))
+    for user in (neurologist, front_desk):
+        client.force_login(user)
+        assert client.post(url, {}, content_type="application/json").status_code == 403
+    assert not PushSubscription.objects.exists()
