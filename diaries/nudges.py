@@ -55,10 +55,9 @@ def nudge_settings_of(patient: Patient) -> DiaryNudgeSettings:
 
 
 def nudge_settings_save(nudge_settings: DiaryNudgeSettings) -> DiaryNudgeSettings:
-    """Check and save the settings (with history); choosing push again clears the notice that
-    it had stopped working."""
-    if nudge_settings.channel == NudgeChannel.PUSH:
-        nudge_settings.push_expired_at = None
+    """Check and save the settings (with history); the patient has seen the notice that push
+    had stopped working, so it goes (its time stays in the history)."""
+    nudge_settings.push_expired_at = None
     with transaction.atomic():
         nudge_settings.full_clean()
         nudge_settings.save()

@@ -344,6 +344,11 @@ def test_an_expired_push_subscription_is_removed_and_reminders_fall_back_to_emai
     notice = client.get(reverse("portal:reminders")).content.decode()
     assert "Notifications to your phone stopped working on 23 Nov 2026" in notice
     assert "now come by email" in notice
+    client.post(
+        reverse("portal:reminders"),
+        {"daily": "on", "daily_at": "19:00", "channel": "email", "weekday": "6"},
+    )
+    assert "stopped working" not in client.get(reverse("portal:reminders")).content.decode()
 
 
 def test_a_push_service_failure_is_kept_and_tried_again(push_service):
