@@ -233,6 +233,13 @@ SMS_DEFAULT_COUNTRY_CODE = os.environ.get("SMS_DEFAULT_COUNTRY_CODE", "44")
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 # A reminder's confirm and change links work for this many days.
 REMINDER_LINK_DAYS = env_int("REMINDER_LINK_DAYS", 14)
+# Web push for diary reminders (diaries/nudges.py): the VAPID key pair (base64url, as
+# `vapid --gen` or the Push API print them) and the contact the push services are given.
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get(
+    "VAPID_SUBJECT", f"mailto:{os.environ.get('CLINIC_EMAIL', 'headache.clinic@example.org')}"
+)
 
 # The clinic's details: letterheads, the portal, reminders, after-care sheets and .ics files.
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Headache Clinic")

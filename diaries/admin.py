@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from diaries.models import Attack, DiaryDay, DiaryDose, PatientMedicine, PortalInvitation
+from diaries.models import (
+    Attack,
+    DiaryDay,
+    DiaryDose,
+    DiaryNudge,
+    DiaryNudgeSettings,
+    PatientMedicine,
+    PortalInvitation,
+)
 from patients.audit_admin import AuditedAdmin, AuditedHistoryAdmin
 
 
@@ -46,3 +54,20 @@ class PortalInvitationAdmin(AuditedAdmin):
     list_select_related = ["patient", "sent_by"]
     readonly_fields = ["token_hash"]
     search_fields = ["patient__mrn", "email"]
+
+
+@admin.register(DiaryNudgeSettings)
+class DiaryNudgeSettingsAdmin(AuditedHistoryAdmin):
+    list_display = ["patient", "daily", "daily_at", "weekly", "weekday", "channel"]
+    list_filter = ["channel", "daily", "weekly"]
+    list_select_related = ["patient"]
+    autocomplete_fields = ["patient"]
+
+
+@admin.register(DiaryNudge)
+class DiaryNudgeAdmin(AuditedAdmin):
+    list_display = ["for_day", "patient", "kind", "channel", "status", "attempts", "error"]
+    list_filter = ["status", "kind", "channel"]
+    date_hierarchy = "for_day"
+    list_select_related = ["patient"]
+    readonly_fields = ["patient", "kind", "for_day", "sent_at"]

@@ -1,3 +1,5 @@
+from datetime import time
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
@@ -6,7 +8,14 @@ from django.utils import timezone
 from clinic.forms import DateInput, StaffForm
 from clinic.uploads import validate_upload_size
 from diaries.entries import Dose
-from diaries.models import DiaryDay, PatientMedicine, Severity
+from diaries.models import (
+    DiaryDay,
+    DiaryNudgeSettings,
+    NudgeChannel,
+    PatientMedicine,
+    Severity,
+)
+from diaries.nudges import TIMES
 from patients.models import Diagnosis, Patient
 
 HEADACHE_DETAILS = [
@@ -184,3 +193,43 @@ class AttackForm(forms.Form):
         choices=[("", "—"), *(c for c in Severity.choices if c[0] != Severity.NONE)],
         required=False,
     )
+
+
+class NudgeSettingsForm(forms.ModelForm):
+    """The patient's diary reminders; the model checks the channel has an address."""
+
+    daily_at = forms.TypedChoiceField(
+        label="Time of day",
+        choices=[(f"{at:%H:%M}", f"{at:%H:%M}") for at in TIMES],
+        coerce=lambda text: time.fromisoformat(text),
+        error_messages={
+            "invalid_choice": "Choose a time on the quarter hour, e.g. 19:00 or 19:15.",
+            "required": "Choose a time of day.",
+        },
+    )
+    channel = forms.ChoiceField(
+        label="Send them by",
+        choices=NudgeChannel.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Choose email, a text message or notifications on this phone.",
+            "required": "Choose email, a text message or notifications on this phone.",
+        },
+    )
+
+    class Meta:
+        model = DiaryNudgeSettings
+        fields = ["daily", "daily_at", "channel", "weekly", "weekday"]
+        labels = {
+            "daily": "Remind me each day I have not filled in my diary",
+            "weekly": "Once a week, tell me which days of the past week are missing",
+            "weekday": "Day of the week",
+        }
+        error_messages = {
+            "weekday": {"invalid_choice": "Choose a day of the week."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.daily_at and not self.is_bound:
+            self.initial["daily_at"] = f"{self.instance.daily_at:%H:%M}"

@@ -1,7 +1,7 @@
 """The headache diary (DOMAIN.md §3): one entry per patient per day, the patient's acute
 medicines, the doses taken on a day, and portal invitations."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -392,3 +392,131 @@ class Attack(models.Model):
 
     def __str__(self):
         return f"Attack from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class NudgeChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    PUSH = "push", "Notification on this phone (web push)"
+
+
+class DiaryNudgeSettings(models.Model):
+    """How a patient wants to be reminded to keep their diary (diaries/nudges.py): a daily
+    reminder when today is not logged, and a weekly one listing the missed days."""
+
+    class Weekday(models.IntegerChoices):  # date.weekday()
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, related_name="diary_nudge_settings"
+    )
+    daily = models.BooleanField("daily reminder", default=False)
+    daily_at = models.TimeField("time of day", default=time(19, 0))
+    channel = models.CharField(max_length=5, choices=NudgeChannel, default=NudgeChannel.EMAIL)
+    weekly = models.BooleanField("weekly reminder of missed days", default=False)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday, default=Weekday.SUNDAY)
+    push_expired_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When web push stopped working and reminders went to email instead.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "diary nudge settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__lte=6), name="nudge_weekday_is_a_day_of_the_week"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Diary reminders for patient {self.patient_id}"
+
+    def clean(self):
+        errors = {}
+        if self.daily_at is not None and (self.daily_at.minute % 15 or self.daily_at.second):
+            errors["daily_at"] = "Choose a time on the quarter hour, e.g. 19:00 or 19:15."
+        if self.daily or self.weekly:
+            if self.channel == NudgeChannel.EMAIL and not self.patient.email.strip():
+                errors["channel"] = (
+                    "The clinic has no email address for you: choose another way, or phone "
+                    "the clinic to add one."
+                )
+            elif self.channel == NudgeChannel.SMS and not self.patient.phone.strip():
+                errors["channel"] = (
+                    "The clinic has no mobile number for you: choose another way, or phone "
+                    "the clinic to add one."
+                )
+            elif self.channel == NudgeChannel.PUSH and not self.patient.push_subscriptions.exists():
+                errors["channel"] = (
+                    "Notifications are not turned on for this phone yet: tap “Allow "
+                    "notifications on this phone” first, or choose email or a text message."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class DiaryNudge(models.Model):
+    """One diary reminder: the unique (patient, kind, day) makes each sent at most once."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed, to be tried again"
+        GAVE_UP = "gave_up", "Failed too often"
+        UNREACHABLE = "unreachable", "Cannot be reached"
+        NOT_NEEDED = "not_needed", "No longer needed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_nudges")
+    kind = models.CharField(max_length=6, choices=Kind)
+    for_day = models.DateField()
+    channel = models.CharField(max_length=5, choices=NudgeChannel, blank=True)
+    status = models.CharField(max_length=11, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-for_day", "patient_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "for_day"], name="one_diary_nudge_per_kind_and_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["for_day", "status"], name="diary_nudge_day_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} diary reminder for {self.for_day}"
+
+
+class PushSubscription(models.Model):
+    """A browser's web push subscription (the Push API's endpoint and keys) for a patient."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Push subscription of patient {self.patient_id}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from diaries import views
+from diaries import nudge_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -24,5 +24,8 @@ urlpatterns = [
     path("export.csv", views.export, name="export"),
     path("report/", views.report, name="report"),
     path("my-records.zip", views.my_records, name="my_records"),
+    path("reminders/", nudge_views.reminders, name="reminders"),
+    path("reminders/push/", nudge_views.push_subscription, name="push_subscription"),
+    path("reminders/stop/<str:token>/", nudge_views.reminders_stop, name="reminders_stop"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]
