@@ -184,3 +184,24 @@ class AttackForm(forms.Form):
         choices=[("", "—"), *(c for c in Severity.choices if c[0] != Severity.NONE)],
         required=False,
     )
+
+
+class OfflineEntryForm(forms.Form):
+    """The envelope of an entry from the phone's offline queue (`diaries.offline`); its
+    `fields` are the day form's, checked by `DiaryDayForm`."""
+
+    key = forms.UUIDField()
+    device = forms.UUIDField()
+    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    made_at = forms.DateTimeField()
+    seen = forms.DateTimeField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        fields = self.data.get("fields")
+        if not isinstance(fields, dict) or not all(
+            isinstance(name, str) and isinstance(value, str) for name, value in fields.items()
+        ):
+            raise forms.ValidationError("The day's answers are missing or unreadable.")
+        data["fields"] = fields
+        return data
