@@ -1,0 +1,93 @@
+"""At phone width (390 px), with no signal, a patient logs two days through the day form; back
+online each day reaches the server once, and a replay of the same entries changes nothing.
+Screenshots: var/screenshots/offline-*.png."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from diaries.models import DiarySubmission
+from tests.browser import log_in
+from tests.clinic.test_browser_accessibility import AXE, OVERFLOW, serious_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CONTROLLED = """async () => {
+    await navigator.serviceWorker.ready;
+    while (!navigator.serviceWorker.controller) await new Promise((r) => setTimeout(r, 50));
+}"""
+QUEUED = """() => new Promise((resolve) => {
+    const opening = indexedDB.open("diary-offline", 1);
+    opening.onsuccess = () => {
+        const request = opening.result.transaction("entries").objectStore("entries").getAll();
+        request.onsuccess = () => { opening.result.close(); resolve(request.result); };
+    };
+})"""
+REQUEUE = """(entries) => new Promise((resolve) => {
+    const opening = indexedDB.open("diary-offline", 1);
+    opening.onsuccess = () => {
+        const transaction = opening.result.transaction("entries", "readwrite");
+        entries.forEach((entry) => transaction.objectStore("entries").put(entry));
+        transaction.oncomplete = () => { opening.result.close(); resolve(); };
+    };
+})"""
+
+
+@pytest.fixture(scope="module")
+def axe():
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make test` (it installs it under var/axe).")
+    return AXE.read_text()
+
+
+def checked(page, axe, screenshot, name: str) -> None:
+    screenshot(page, f"offline-{name}")
+    assert serious_violations(page, axe) == []
+    assert page.evaluate(OVERFLOW) <= 0, f"{name} scrolls sideways at 390 px"
+
+
+def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, axe, patient):
+    page = phone_page
+    today = timezone.localdate()
+    yesterday, before = today - timedelta(days=1), today - timedelta(days=2)
+    log_in(page, patient.user.username)
+    page.goto("/portal/")
+    page.evaluate(CONTROLLED)  # the service worker installed (the shell cached) and in charge
+
+    page.context.set_offline(True)
+    page.goto(f"/portal/days/new/?date={before.isoformat()}&headache=1")  # from the cache
+    page.get_by_label("Moderate", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    queue = page.locator("[data-offline-queue]")
+    assert "1 day waiting to be sent" in queue.inner_text()
+    page.goto(f"/portal/days/new/?date={yesterday.isoformat()}")
+    page.get_by_text("No headache", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+    assert "2 days waiting to be sent" in queue.inner_text()
+    assert f"{yesterday:%A} {yesterday.day} {yesterday:%B} — waiting" in queue.inner_text()
+    checked(page, axe, screenshot, "two-waiting")
+    assert not patient.diary_days.exists()
+    sent = page.evaluate(QUEUED)
+
+    page.context.set_offline(False)  # the online event sends the queue
+    page.get_by_text(f"Sent {yesterday:%A} {yesterday.day} {yesterday:%B}.").wait_for()
+    page.get_by_text(f"Sent {before:%A} {before.day} {before:%B}.").wait_for()
+    assert "waiting" not in queue.inner_text()
+    checked(page, axe, screenshot, "sent")
+    days = {entry.day: entry for entry in patient.diary_days.all()}
+    assert set(days) == {before, yesterday}
+    assert (days[before].severity, days[yesterday].headache) == ("moderate", False)
+
+    # The answers were lost on the way (say): the phone sends the same entries again.
+    page.evaluate(REQUEUE, sent)
+    page.reload()
+    page.get_by_text(
+        f"{yesterday:%A} {yesterday.day} {yesterday:%B} was already received; nothing changed."
+    ).wait_for()
+    page.get_by_text(
+        f"{before:%A} {before.day} {before:%B} was already received; nothing changed."
+    ).wait_for()
+    assert patient.diary_days.count() == 2
+    assert DiarySubmission.objects.count() == 2
+    assert page.evaluate(QUEUED) == []
