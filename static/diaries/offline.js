@@ -132,7 +132,9 @@
     if (sending || !navigator.onLine) return;
     sending = true;
     try {
-      for (const entry of await entries()) {
+      const queue = await entries();
+      if (queue.some((entry) => entry.state === "waiting")) notes.replaceChildren();
+      for (const entry of queue) {
         if (entry.state !== "waiting") continue;
         let response;
         try {

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from diaries.models import DiarySubmission
 from tests.browser import log_in
@@ -60,12 +61,12 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     page.get_by_label("Moderate", exact=True).check()
     page.get_by_role("button", name="Save").click()
     queue = page.locator("[data-offline-queue]")
-    assert "1 day waiting to be sent" in queue.inner_text()
+    expect(queue).to_contain_text("1 day waiting to be sent")
     page.goto(f"/portal/days/new/?date={yesterday.isoformat()}")
     page.get_by_text("No headache", exact=True).click()
     page.get_by_role("button", name="Save").click()
-    assert "2 days waiting to be sent" in queue.inner_text()
-    assert f"{yesterday:%A} {yesterday.day} {yesterday:%B} — waiting" in queue.inner_text()
+    expect(queue).to_contain_text("2 days waiting to be sent")
+    expect(queue).to_contain_text(f"{yesterday:%A} {yesterday.day} {yesterday:%B} — waiting")
     checked(page, axe, screenshot, "two-waiting")
     assert not patient.diary_days.exists()
     sent = page.evaluate(QUEUED)
@@ -73,7 +74,7 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     page.context.set_offline(False)  # the online event sends the queue
     page.get_by_text(f"Sent {yesterday:%A} {yesterday.day} {yesterday:%B}.").wait_for()
     page.get_by_text(f"Sent {before:%A} {before.day} {before:%B}.").wait_for()
-    assert "waiting" not in queue.inner_text()
+    expect(queue).not_to_contain_text("waiting")
     checked(page, axe, screenshot, "sent")
     days = {entry.day: entry for entry in patient.diary_days.all()}
     assert set(days) == {before, yesterday}
@@ -90,4 +91,19 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     ).wait_for()
     assert patient.diary_days.count() == 2
     assert DiarySubmission.objects.count() == 2
+    assert page.evaluate(QUEUED) == []
+
+    # The phone's clock ran a day fast: tomorrow is refused, kept, and changed to today.
+    tomorrow = today + timedelta(days=1)
+    wrong = {**sent[0], "key": "0f1e2d3c-4b5a-4697-8877-665544332211", "day": tomorrow.isoformat()}
+    page.evaluate(REQUEUE, [wrong])
+    page.reload()
+    page.get_by_text("check the date on your phone").wait_for()
+    expect(queue).to_contain_text("1 day not sent")
+    checked(page, axe, screenshot, "refused")
+    assert patient.diary_days.count() == 2
+    queue.get_by_label("Day").fill(today.isoformat())
+    page.get_by_role("button", name="Send with this day").click()
+    page.get_by_text(f"Sent {today:%A} {today.day} {today:%B}.").wait_for()
+    assert patient.diary_days.filter(day=today).count() == 1
     assert page.evaluate(QUEUED) == []
