@@ -1,6 +1,6 @@
 // The diary with no signal (portal pages only). Registers the service worker; when the phone is
-// offline, the day form's Save keeps the entry on the phone (IndexedDB) with a random key and the
-// time it was made; the queue is sent to the server when the phone is back online and on every
+// offline, or the post does not get through, the day form's Save keeps the entry on the phone
+// (IndexedDB) with a random key and the time it was made; the queue is sent to the server when the phone is back online and on every
 // page load, each entry once (the server refuses a key it already has). An entry the server
 // refuses (a day after today: the phone's clock is wrong) stays here to be changed or discarded.
 (function () {
@@ -182,9 +182,7 @@
       const headache = form.querySelector("input[name='headache'][value='True']");
       if (asked.get("headache") === "1" && headache) headache.checked = true;
     }
-    form.addEventListener("submit", async (event) => {
-      if (navigator.onLine) return;
-      event.preventDefault();
+    async function keep() {
       const fields = {};
       for (const [name, value] of new FormData(form)) {
         if (name !== "csrfmiddlewaretoken") fields[name] = String(value);
@@ -211,6 +209,33 @@
       await render();
       box.scrollIntoView();
       box.focus();
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!navigator.onLine) {
+        await keep();
+        return;
+      }
+      let response;
+      try {
+        response = await fetch(form.action || location.href, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          redirect: "manual",
+        });
+      } catch (error) {
+        await keep(); // the phone thinks it is online, but nothing gets through
+        return;
+      }
+      if (response.type === "opaqueredirect") {
+        // Saved: the calendar of its month, as the server's redirect (its message waits there).
+        const day = form.querySelector("input[name='day']")?.value || form.dataset.day;
+        location.assign(`${form.dataset.savedUrl}?month=${day.slice(0, 7)}`);
+      } else {
+        form.submit(); // not saved (the form's errors): post it again to show them
+      }
     });
   }
 

@@ -107,3 +107,33 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     page.get_by_text(f"Sent {today:%A} {today.day} {today:%B}.").wait_for()
     assert patient.diary_days.filter(day=today).count() == 1
     assert page.evaluate(QUEUED) == []
+
+
+def test_a_save_that_does_not_get_through_is_kept_and_sent_later(phone_page, patient):
+    """The phone says it is online, but the post fails: the entry is queued, not lost."""
+    page = phone_page
+    day = timezone.localdate() - timedelta(days=3)
+    log_in(page, patient.user.username)
+    page.goto("/portal/")
+    page.evaluate(CONTROLLED)
+    page.goto(f"/portal/days/new/?date={day.isoformat()}")
+    page.context.route(
+        "**/portal/days/new/**",
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    page.get_by_text("No headache", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+    queue = page.locator("[data-offline-queue]")
+    expect(queue).to_contain_text("1 day waiting to be sent")
+    assert not patient.diary_days.exists()
+    page.context.unroute("**/portal/days/new/**")
+    page.reload()
+    page.get_by_text(f"Sent {day:%A} {day.day} {day:%B}.").wait_for()
+    assert patient.diary_days.get().day == day
+
+    # Online and getting through, Save goes to the calendar with the server's message.
+    page.goto(f"/portal/days/new/?date={(day - timedelta(days=1)).isoformat()}")
+    page.get_by_text("No headache", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".alert-success")).to_contain_text("Saved")
+    assert patient.diary_days.count() == 2
