@@ -172,7 +172,37 @@
     }
   }
 
-  // The day form: with no signal, Save keeps the entry here.
+  // Keep an entry for `day` on the phone; a later entry for the same day replaces it here.
+  async function keep(day, fields, seen) {
+    const earlier = (await entries()).find((entry) => entry.day === day);
+    if (earlier) await discard(earlier.key);
+    await save({
+      key: crypto.randomUUID(),
+      user,
+      device: device(),
+      day,
+      made_at: new Date().toISOString(),
+      seen: earlier ? earlier.seen : seen || null,
+      fields: { ...fields, day },
+      state: "waiting",
+      message: "",
+    });
+    note(`No signal: ${shown(day)} is kept on this phone and will be sent when you are back online.`);
+    await render();
+    box.scrollIntoView();
+    box.focus();
+  }
+
+  // The home page's one-tap "No headache" buttons, with no signal.
+  document.querySelectorAll("form[data-offline-day]").forEach((tap) => {
+    tap.addEventListener("submit", async (event) => {
+      if (navigator.onLine) return;
+      event.preventDefault();
+      await keep(tap.dataset.offlineDay, { headache: "False", note: "" }, null);
+    });
+  });
+
+  // The day form: with no signal, or when the post does not get through, Save keeps the entry.
   const form = document.querySelector("form.diary-day-form");
   if (form) {
     const dayInput = form.querySelector("input[name='day']");
@@ -182,39 +212,21 @@
       const headache = form.querySelector("input[name='headache'][value='True']");
       if (asked.get("headache") === "1" && headache) headache.checked = true;
     }
-    async function keep() {
+
+    async function keepForm() {
       const fields = {};
       for (const [name, value] of new FormData(form)) {
         if (name !== "csrfmiddlewaretoken") fields[name] = String(value);
       }
       const day = fields.day || form.dataset.day;
-      if (!day) {
-        note("Choose the day first.");
-        return;
-      }
-      const earlier = (await entries()).find((entry) => entry.day === day);
-      if (earlier) await discard(earlier.key); // the later entry for a day replaces it here
-      await save({
-        key: crypto.randomUUID(),
-        user,
-        device: device(),
-        day,
-        made_at: new Date().toISOString(),
-        seen: earlier ? earlier.seen : form.dataset.seen || null,
-        fields: { ...fields, day },
-        state: "waiting",
-        message: "",
-      });
-      note(`No signal: ${shown(day)} is kept on this phone and will be sent when you are back online.`);
-      await render();
-      box.scrollIntoView();
-      box.focus();
+      if (day) await keep(day, fields, form.dataset.seen);
+      else note("Choose the day first.");
     }
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!navigator.onLine) {
-        await keep();
+        await keepForm();
         return;
       }
       let response;
@@ -226,7 +238,7 @@
           redirect: "manual",
         });
       } catch (error) {
-        await keep(); // the phone thinks it is online, but nothing gets through
+        await keepForm(); // the phone thinks it is online, but nothing gets through
         return;
       }
       if (response.type === "opaqueredirect") {

@@ -1,6 +1,6 @@
-"""At phone width (390 px), with no signal, a patient logs two days through the day form; back
-online each day reaches the server once, and a replay of the same entries changes nothing.
-Screenshots: var/screenshots/offline-*.png."""
+"""At phone width (390 px), with no signal, a patient logs two days through the day form and
+today with one tap on the home page; back online each day reaches the server once, and a replay
+of the same entries changes nothing. Screenshots: var/screenshots/offline-*.png."""
 
 from datetime import timedelta
 
@@ -68,17 +68,26 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     expect(queue).to_contain_text("2 days waiting to be sent")
     expect(queue).to_contain_text(f"{yesterday:%A} {yesterday.day} {yesterday:%B} — waiting")
     checked(page, axe, screenshot, "two-waiting")
+    page.goto("/portal/")  # the home page from the cache: today is one tap there too
+    page.get_by_role("button", name="No headache today").click()
+    expect(queue).to_contain_text("3 days waiting to be sent")
+    checked(page, axe, screenshot, "home-three-waiting")
     assert not patient.diary_days.exists()
     sent = page.evaluate(QUEUED)
 
     page.context.set_offline(False)  # the online event sends the queue
     page.get_by_text(f"Sent {yesterday:%A} {yesterday.day} {yesterday:%B}.").wait_for()
     page.get_by_text(f"Sent {before:%A} {before.day} {before:%B}.").wait_for()
+    page.get_by_text(f"Sent {today:%A} {today.day} {today:%B}.").wait_for()
     expect(queue).not_to_contain_text("waiting")
     checked(page, axe, screenshot, "sent")
     days = {entry.day: entry for entry in patient.diary_days.all()}
-    assert set(days) == {before, yesterday}
-    assert (days[before].severity, days[yesterday].headache) == ("moderate", False)
+    assert set(days) == {before, yesterday, today}
+    assert (days[before].severity, days[yesterday].headache, days[today].headache) == (
+        "moderate",
+        False,
+        False,
+    )
 
     # The answers were lost on the way (say): the phone sends the same entries again.
     page.evaluate(REQUEUE, sent)
@@ -89,8 +98,8 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     page.get_by_text(
         f"{before:%A} {before.day} {before:%B} was already received; nothing changed."
     ).wait_for()
-    assert patient.diary_days.count() == 2
-    assert DiarySubmission.objects.count() == 2
+    assert patient.diary_days.count() == 3
+    assert DiarySubmission.objects.count() == 3
     assert page.evaluate(QUEUED) == []
 
     # The phone's clock ran a day fast: tomorrow is refused, kept, and changed to today.
@@ -101,11 +110,12 @@ def test_two_days_logged_offline_reach_the_server_once(phone_page, screenshot, a
     page.get_by_text("check the date on your phone").wait_for()
     expect(queue).to_contain_text("1 day not sent")
     checked(page, axe, screenshot, "refused")
-    assert patient.diary_days.count() == 2
-    queue.get_by_label("Day").fill(today.isoformat())
+    assert patient.diary_days.count() == 3
+    meant = today - timedelta(days=4)
+    queue.get_by_label("Day").fill(meant.isoformat())
     page.get_by_role("button", name="Send with this day").click()
-    page.get_by_text(f"Sent {today:%A} {today.day} {today:%B}.").wait_for()
-    assert patient.diary_days.filter(day=today).count() == 1
+    page.get_by_text(f"Sent {meant:%A} {meant.day} {meant:%B}.").wait_for()
+    assert patient.diary_days.filter(day=meant).count() == 1
     assert page.evaluate(QUEUED) == []
 
 
