@@ -195,7 +195,9 @@ def test_the_portal_links_its_manifest_and_the_queue(patient_client, neurologist
     page = patient_client.get(reverse("portal:home")).content.decode()
     assert 'rel="manifest" href="/static/diaries/manifest.webmanifest"' in page
     assert "data-offline-queue" in page and "diaries/offline.js" in page
-    manifest = json.loads(patient_client.get("/static/diaries/manifest.webmanifest").getvalue())
+    response = patient_client.get("/static/diaries/manifest.webmanifest")
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = json.loads(response.getvalue())
     assert (manifest["start_url"], manifest["display"]) == (reverse("portal:home"), "standalone")
     staff = Client()
     staff.force_login(neurologist)
