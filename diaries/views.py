@@ -467,9 +467,8 @@ def _offline_entry(body: bytes) -> offline.OfflineEntry:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ValueError("This entry could not be read: it is not JSON.") from None
-    envelope = [name for name in OfflineEntryForm.base_fields]
     if not isinstance(payload, dict) or not all(
-        isinstance(payload.get(name), str | None) for name in envelope
+        isinstance(payload.get(name), str | None) for name in OfflineEntryForm.base_fields
     ):
         raise ValueError("This entry could not be read: it is not a diary entry.")
     form = OfflineEntryForm(payload)
@@ -489,9 +488,10 @@ def day_sync(request):
     patient = own_patient(request.user)
     try:
         entry = _offline_entry(request.body)
-        synced = offline.day_sync(patient=patient, entry=entry, by=request.user, now=timezone.now())
     except ValueError as error:
         return JsonResponse({"status": "refused", "message": str(error)}, status=400)
+    try:
+        synced = offline.day_sync(patient=patient, entry=entry, by=request.user, now=timezone.now())
     except ValidationError as error:
         return JsonResponse({"status": "refused", "message": " ".join(error.messages)}, status=400)
     return JsonResponse({"status": synced.status, "message": synced.message})
