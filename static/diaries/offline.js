@@ -174,20 +174,24 @@
 
   // Keep an entry for `day` on the phone; a later entry for the same day replaces it here.
   async function keep(day, fields, seen) {
-    const earlier = (await entries()).find((entry) => entry.day === day);
-    if (earlier) await discard(earlier.key);
-    await save({
-      key: crypto.randomUUID(),
-      user,
-      device: device(),
-      day,
-      made_at: new Date().toISOString(),
-      seen: earlier ? earlier.seen : seen || null,
-      fields: { ...fields, day },
-      state: "waiting",
-      message: "",
-    });
-    note(`No signal: ${shown(day)} is kept on this phone and will be sent when you are back online.`);
+    try {
+      const earlier = (await entries()).find((entry) => entry.day === day);
+      if (earlier) await discard(earlier.key);
+      await save({
+        key: crypto.randomUUID(),
+        user,
+        device: device(),
+        day,
+        made_at: new Date().toISOString(),
+        seen: earlier ? earlier.seen : seen || null,
+        fields: { ...fields, day },
+        state: "waiting",
+        message: "",
+      });
+      note(`No signal: ${shown(day)} is kept on this phone and will be sent when you are back online.`);
+    } catch (error) {
+      note(`No signal, and this browser cannot keep ${shown(day)} (its storage is off): save it again when you are back online.`);
+    }
     await render();
     box.scrollIntoView();
     box.focus();
