@@ -198,6 +198,7 @@ STORAGES = {
 
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}  # the portal's web app
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

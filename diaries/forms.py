@@ -233,3 +233,24 @@ class NudgeSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.daily_at and not self.is_bound:
             self.initial["daily_at"] = f"{self.instance.daily_at:%H:%M}"
+
+
+class OfflineEntryForm(forms.Form):
+    """The envelope of an entry from the phone's offline queue (`diaries.offline`); its
+    `fields` are the day form's, checked by `DiaryDayForm`."""
+
+    key = forms.UUIDField()
+    device = forms.UUIDField()
+    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    made_at = forms.DateTimeField()
+    seen = forms.DateTimeField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        fields = self.data.get("fields")
+        if not isinstance(fields, dict) or not all(
+            isinstance(name, str) and isinstance(value, str) for name, value in fields.items()
+        ):
+            raise forms.ValidationError("The day's answers are missing or unreadable.")
+        data["fields"] = fields
+        return data

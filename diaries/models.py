@@ -520,3 +520,34 @@ class PushSubscription(models.Model):
 
     def __str__(self):
         return f"Push subscription of patient {self.patient_id}"
+
+
+class DiarySubmission(models.Model):
+    """A day sent from a phone's offline queue, by the key the phone gave it: a replay of the
+    same key is answered "already received" and changes nothing (`diaries.offline`)."""
+
+    class Outcome(models.TextChoices):
+        SAVED = "saved", "saved"
+        KEPT_LATER = "kept_later", "a later change from another device was kept"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    key = models.UUIDField("idempotency key")
+    device = models.UUIDField(help_text="The phone or browser that made it (its own random id).")
+    day = models.DateField()
+    made_at = models.DateTimeField("made on the device at")
+    received_at = models.DateTimeField()
+    outcome = models.CharField(max_length=12, choices=Outcome)
+    # The day as this left it: its updated_at, and when and where that version was made, so a
+    # later entry can tell a change from another device from its own phone's earlier one.
+    version = models.DateTimeField()
+    version_made_at = models.DateTimeField()
+    version_device = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "key"], name="one_submission_per_key")
+        ]
+        indexes = [models.Index(fields=["patient", "day"], name="submission_patient_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} from the offline queue ({self.key})"

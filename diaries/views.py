@@ -1,3 +1,4 @@
+import json
 from datetime import date, timedelta
 from smtplib import SMTPException
 
@@ -5,17 +6,19 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from clinic import audit, sections
 from clinic.dates import day_in_calendar
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
+from diaries import offline
 from diaries.access import Diary, diary_view
 from diaries.attacks import attack_end, attack_start, attacks_on, running_attack
 from diaries.calendar import LEGEND, MEDICINE_MARK, diary_months, month_start, months_between
@@ -34,6 +37,7 @@ from diaries.forms import (
     DiaryDayForm,
     ImportForm,
     MedicineForm,
+    OfflineEntryForm,
     PortalAccountForm,
 )
 from diaries.history import day_history
@@ -455,3 +459,47 @@ def report(request, diary: Diary):
 def my_records(request):
     """Everything the clinic holds about the logged-in patient, as a zip."""
     return archive_response(request, own_patient(request.user))
+
+
+def _offline_entry(body: bytes) -> offline.OfflineEntry:
+    """The queued entry in a sync request's JSON body; ValueError saying what is wrong."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("This entry could not be read: it is not JSON.") from None
+    if not isinstance(payload, dict) or not all(
+        isinstance(payload.get(name), str | None) for name in OfflineEntryForm.base_fields
+    ):
+        raise ValueError("This entry could not be read: it is not a diary entry.")
+    form = OfflineEntryForm(payload)
+    if not form.is_valid():
+        problems = [
+            f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+            for name, errors in form.errors.items()
+        ]
+        raise ValueError(f"This entry could not be read ({'; '.join(problems)})")
+    return offline.OfflineEntry(**form.cleaned_data)
+
+
+@require_POST
+@patient_required
+def day_sync(request):
+    """One entry from the phone's offline queue, as JSON: saved once, by its key."""
+    patient = own_patient(request.user)
+    try:
+        entry = _offline_entry(request.body)
+    except ValueError as error:
+        return JsonResponse({"status": "refused", "message": str(error)}, status=400)
+    try:
+        synced = offline.day_sync(patient=patient, entry=entry, by=request.user, now=timezone.now())
+    except ValidationError as error:
+        return JsonResponse({"status": "refused", "message": " ".join(error.messages)}, status=400)
+    return JsonResponse({"status": synced.status, "message": synced.message})
+
+
+@require_GET
+@never_cache
+def service_worker(request):
+    """The portal's service worker, at a URL whose scope covers the portal (public: it is our
+    static script with the shell's URLs; it caches only what the patient's own requests get)."""
+    return HttpResponse(offline.service_worker_source(), content_type="text/javascript")

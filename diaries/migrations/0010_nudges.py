@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diaries', '0008_attack'),
+        ('diaries', '0009_offline_submissions'),
         ('patients', '0005_search_unaccent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

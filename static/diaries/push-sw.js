@@ -1,5 +1,5 @@
 // Diary reminder notifications (web push). The portal's service worker imports this with
-// importScripts("/static/diaries/push-sw.js"); on its own it is a worker that does only this.
+// importScripts (diaries/offline.py gives it the served URL); on its own it does only this.
 // The server sends JSON: {title, body, url, stop} (diaries/nudges.py).
 /* global self, clients */
 self.addEventListener("push", function (event) {

@@ -26,6 +26,9 @@ NOT_CHECKED |= {  # password reset by email: public by design
     "password_reset_complete",
 }
 NOT_CHECKED |= {"portal:accept_invitation"}  # public: the emailed one-time link (own tests)
+# The service worker is public (our static script); the offline sync answers a form post with
+# a 400 (it takes JSON): both are checked, roles included, in tests/diaries/test_offline.py.
+NOT_CHECKED |= {"portal:service_worker", "portal:day_sync"}
 NOT_CHECKED |= {"schedule:feed"}  # its secret token is the key: tests/treatments/test_feeds.py
 NOT_CHECKED |= {"schedule:reminder_answer"}  # signed link: scheduling/test_reminder_channels.py
 NOT_CHECKED |= {"schedule:offer"}  # public: an offer's signed link (scheduling/test_waitlist.py)
