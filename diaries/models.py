@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.dates import Weekday
 from patients.models import Patient
 
 # How far before registration a diary may start (when a day counts as late:
@@ -404,14 +405,7 @@ class DiaryNudgeSettings(models.Model):
     """How a patient wants to be reminded to keep their diary (diaries/nudges.py): a daily
     reminder when today is not logged, and a weekly one listing the missed days."""
 
-    class Weekday(models.IntegerChoices):  # date.weekday()
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+    Weekday = Weekday
 
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, related_name="diary_nudge_settings"

@@ -83,14 +83,7 @@ def reminders_queue(*, days_before: int, now: datetime) -> int:
         .exclude(patient__status=Patient.Status.DISCHARGED)
         .values_list("pk", "patient_id")
     )
-    created = Reminder.objects.bulk_create(
-        [
-            Reminder(kind=Kind.APPOINTMENT, appointment_id=pk, patient_id=patient_id)
-            for pk, patient_id in appointments
-        ],
-        ignore_conflicts=True,
-    )
-    return len(created)
+    return _add(Kind.APPOINTMENT, "appointment_id", appointments)
 
 
 def check_in_prompts_queue(*, today) -> int:
@@ -108,11 +101,14 @@ def check_in_prompts_queue(*, today) -> int:
         .exclude(patient__status=Patient.Status.DISCHARGED)
         .values_list("pk", "patient_id")
     )
+    return _add(Kind.CHECK_IN, "session_id", sessions)
+
+
+def _add(kind: str, subject: str, rows) -> int:
+    """One reminder of `kind` per (subject id, patient id) row; one already there is left
+    alone (the unique subject). Returns how many were added."""
     created = Reminder.objects.bulk_create(
-        [
-            Reminder(kind=Kind.CHECK_IN, session_id=pk, patient_id=patient_id)
-            for pk, patient_id in sessions
-        ],
+        [Reminder(kind=kind, patient_id=patient_id, **{subject: pk}) for pk, patient_id in rows],
         ignore_conflicts=True,
     )
     return len(created)

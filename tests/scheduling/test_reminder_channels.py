@@ -2,13 +2,11 @@
 and the side-effect check-in prompts; each sent once, even by two senders at once."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -377,20 +375,7 @@ def test_two_senders_at_once_send_each_sms_once(sms):
         for n in range(10)
     ]
     reminders_queue(days_before=2, now=now)
-    start = threading.Barrier(2)
-
-    def sender():
-        start.wait(5)
-        try:
-            reminders_send(now=now)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    race(*[lambda: reminders_send(now=now)] * 2, expected=())
     assert sorted(message["to"] for message in sms()) == sorted(
         f"+447700900{n + 100}" for n in range(10)
     )

@@ -1,10 +1,8 @@
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +10,7 @@ from patients.models import Patient
 from scheduling.models import Appointment, Reminder
 from scheduling.reminders import MAX_ATTEMPTS, reminders_queue, reminders_send
 from tests.factories import AppointmentFactory, PatientFactory
+from tests.races import race
 
 DOWN = "tests.scheduling.failing_email.DownEmailBackend"
 
@@ -86,20 +85,7 @@ def test_senders_running_at_the_same_time_send_each_reminder_once():
     appointments = [tomorrow_appointment() for _ in range(12)]
     now = timezone.now()
     reminders_queue(days_before=2, now=now)
-    start = threading.Barrier(4)
-
-    def sender():
-        start.wait(5)
-        try:
-            reminders_send(now=now)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    race(*[lambda: reminders_send(now=now)] * 4, expected=())
     sent_to = sorted(address for message in mail.outbox for address in message.to)
     assert sent_to == sorted(a.patient.email for a in appointments)
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 12
