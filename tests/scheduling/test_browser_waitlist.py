@@ -68,7 +68,7 @@ def test_waitlist_offer_and_accept_on_a_phone(
     slot.get_by_label(patient.full_name).check()
     screenshot(page, "waitlist-page")
     clean(page)
-    slot.get_by_role("button", name="Offer by email to those ticked").click()
+    slot.get_by_role("button", name="Offer to those ticked (email or text)").click()
     assert "the first to accept gets it" in page.locator(".alert-success").inner_text()
     assert "offered" in page.get_by_test_id("offer-row").inner_text()
     screenshot(page, "waitlist-offered")

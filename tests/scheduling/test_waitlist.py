@@ -287,7 +287,7 @@ def test_the_waitlist_page_does_a_fixed_number_of_queries(
         front_desk_client.get(url)
     add(10)
     with django_assert_max_num_queries(16):
-        assert "Offer by email" in front_desk_client.get(url).text
+        assert "Offer to those ticked" in front_desk_client.get(url).text
 
 
 # Offers
