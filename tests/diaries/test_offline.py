@@ -152,6 +152,7 @@ def test_a_form_error_is_refused_with_the_forms_message(patient_client, patient,
         json.dumps({**entry(), "fields": "headache"}),
         json.dumps({**entry(), "fields": {"headache": 1}}),
     ],
+    ids=["not json", "a list", "bad key", "bad made_at", "bad day", "fields a word", "a number"],
 )
 def test_a_bad_payload_is_refused_with_a_message(patient_client, patient, clock, body):
     response = patient_client.post(SYNC, body, content_type="application/json")
