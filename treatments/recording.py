@@ -198,6 +198,34 @@ def session_record(
     return session
 
 
+def session_record_transcribed(
+    *,
+    session: InjectionSession,
+    sites: list[SiteEntry],
+    additions: list[AdditionEntry],
+    recorded_by,
+) -> InjectionSession:
+    """Save a session given elsewhere (paper notes, another system) with its sites, under the
+    same rules as `session_record` (the patient locked, in course order, every rule of
+    `InjectionSession.clean`), but without a checklist: none was kept with it here.
+
+    Raises ValidationError with every refusal.
+    """
+    with transaction.atomic():
+        Patient.objects.lock(session.patient_id)
+        _check_in_order(session)
+        rows = build_sites(session.protocol, sites, additions)
+        session.indication = session.patient.primary_diagnosis
+        session.number = session.patient.sessions.count() + 1
+        session.recorded_by = recorded_by
+        session._history_user = recorded_by
+        _apply_totals(session, rows)
+        session.full_clean()
+        session.save()
+        _save_sites(session, rows, recorded_by)
+    return session
+
+
 def _validate_new(session: InjectionSession, check: PreInjectionCheck) -> None:
     """Every refusal of the session's rules and of its checklist, together."""
     errors = {}

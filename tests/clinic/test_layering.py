@@ -13,6 +13,7 @@ LAYERS = {
     "scheduling": 3,
     "reviews": 4,
     "fhir_api": 5,
+    "records_in": 5,
 }
 DEMO = "demo"
 

@@ -181,6 +181,7 @@ URLS = [
         {"patient_id": "patient", "appointment_id": "appointment"},
         method="post",
     ),
+    Url("records_in:upload", set()),  # administrators (superusers) only: tests/records_in/
 ]
 ROLE_CLIENTS = {
     Role.NEUROLOGIST: "neurologist",

@@ -171,6 +171,11 @@ class InjectionSession(models.Model):
         day = self.performed_on
         if day and day > today:
             refuse("performed_on", "A session cannot be recorded for a future date.")
+        if day and self.patient_id and day < self.patient.date_of_birth:
+            refuse(
+                "performed_on",
+                f"The patient was born on {self.patient.date_of_birth:%-d %b %Y}, after this date.",
+            )
         if day and self.lot_expiry and self.lot_expiry < day:
             refuse(
                 "lot_expiry",
