@@ -25,6 +25,7 @@ USER_SYSTEM = f"{OUR_BASE}/identifier/username"  # a clinician: their login name
 # Our extensions: what a session needs to be recorded again elsewhere (records_in imports it).
 OUR_EXTENSIONS = f"{OUR_BASE}/StructureDefinition"
 SESSION_EXTENSION = f"{OUR_EXTENSIONS}/injection-session"  # on a Procedure
+PATIENT_EXTENSION = f"{OUR_EXTENSIONS}/clinic-patient"  # on a Patient
 SITE_UNITS_EXTENSION = f"{OUR_EXTENSIONS}/site-units"  # on a bodySite: valueQuantity
 PROTOCOL_SITE_EXTENSION = f"{OUR_EXTENSIONS}/protocol-site"  # on a bodySite: valueString
 

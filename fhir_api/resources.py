@@ -93,6 +93,15 @@ def patient_resource(patient: Patient) -> dict:
         "name": [{"use": "official", "family": patient.family_name, "given": [patient.given_name]}],
         "gender": patient.sex,  # our four values are FHIR's administrative genders
         "birthDate": patient.date_of_birth.isoformat(),
+        "extension": [
+            {
+                "url": codes.PATIENT_EXTENSION,
+                "extension": [
+                    {"url": "registeredOn", "valueDate": patient.registered_on.isoformat()},
+                    {"url": "status", "valueCode": patient.status},
+                ],
+            }
+        ],
     }
     if telecom:
         resource["telecom"] = telecom
@@ -175,6 +184,7 @@ def session_extension(session: InjectionSession) -> dict:
     it was early."""
     parts = [
         {"url": "protocol", "valueString": session.protocol.name},
+        {"url": "unitsGiven", "valueDecimal": float(session.units_given)},
         {"url": "vialSize", "valueInteger": session.vial_size},
         {"url": "vialsUsed", "valueInteger": session.vials_used},
         {"url": "dilution", "valueDecimal": float(session.dilution)},

@@ -158,6 +158,8 @@ def _sites(values: dict, protocol: Protocol) -> list[SiteEntry]:
         if site.pk in given:
             raise RowError(f"sites: {match['code']} is given twice.")
         given[site.pk] = Decimal(match["units"])
+    if not given:
+        return []  # no site recorded: the total alone (`units_given`)
     return [
         SiteEntry(site.pk, given.get(site.pk, Decimal(0)), skipped=site.pk not in given)
         for site in by_code.values()
@@ -247,7 +249,13 @@ def save_session(values: dict, by) -> str:
         precautions_acknowledged=bool(yes_no(values, "precautions_acknowledged")),
         notes=text(values, "notes"),
     )
-    session_record_transcribed(session=session, sites=sites, additions=additions, recorded_by=by)
+    session_record_transcribed(
+        session=session,
+        sites=sites,
+        additions=additions,
+        recorded_by=by,
+        units_given=number(values, "units_given"),
+    )
     return ADDED
 
 
@@ -256,7 +264,6 @@ SESSIONS = Kind(
     required=(
         "mrn",
         "performed_on",
-        "injection_time",
         "protocol",
         "sites",
         "lot_number",
@@ -265,7 +272,9 @@ SESSIONS = Kind(
         "injector",
     ),
     optional=(
+        "injection_time",
         "additions",
+        "units_given",
         "vial_size",
         "vials_used",
         "dilution",

@@ -215,6 +215,10 @@ def patient_row(patient: dict, condition: dict | None) -> dict:
         "nhs_number": nhs[0] if nhs else "",
         "status": "" if patient.get("active", True) else "discharged",
     }
+    ours = _extension(patient, codes.PATIENT_EXTENSION)
+    if ours:
+        row["registered_on"] = _part(ours, "registeredOn") or ""
+        row["status"] = _part(ours, "status") or row["status"]
     if condition:
         row["primary_diagnosis"] = _diagnosis(condition)
         row["diagnosis_date"] = condition.get("recordedDate", "")
@@ -255,6 +259,7 @@ def session_row(procedure: dict, mrn: str) -> dict:
         "protocol": _part(extension, "protocol") or "",
         "sites": "; ".join(sites),
         "additions": "; ".join(additions),
+        "units_given": f"{_part(extension, 'unitsGiven') or 0:g}",
         "vial_size": str(_part(extension, "vialSize") or ""),
         "vials_used": str(_part(extension, "vialsUsed") or ""),
         "dilution": str(_part(extension, "dilution") or ""),
