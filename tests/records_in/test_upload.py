@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -14,6 +16,7 @@ from tests.factories import UserFactory
 from tests.records_in.helpers import csv_file, patient_row
 
 URL = reverse("records_in:upload")
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @pytest.fixture
@@ -48,6 +51,15 @@ def test_the_errors_are_listed_with_their_lines(client, admin):
     assert "Nothing was imported: 1 problem(s)." in page
     assert "Line 3: date_of_birth: “yesterday” is not a date as YYYY-MM-DD." in page
     assert Patient.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_page_view_writes_nothing(client, admin):
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(WRITES)]
+    assert [sql for sql in writes if "django_session" not in sql] == []
 
 
 @pytest.mark.django_db
