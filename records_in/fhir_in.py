@@ -317,7 +317,7 @@ def save_adverse_event(values: dict, by) -> str:
     when the session already has one of that kind starting that day."""
     patient = patient_by_mrn(values)
     session = lookup(
-        patient.sessions, "suspectEntity", "session", performed_on=day(values, "performed_on")
+        patient.sessions, "suspectEntity", "session on", performed_on=day(values, "performed_on")
     )
     kind = choice(values, "kind", AdverseEvent.Kind)
     onset = day(values, "onset_on")

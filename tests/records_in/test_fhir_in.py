@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from clinic.roles import Role
@@ -127,3 +128,20 @@ def test_a_session_over_the_dose_limit_in_a_bundle_is_refused_with_its_entry(adm
         in outcome.errors
     )
     assert InjectionSession.objects.count() == 0 and Patient.objects.count() == 0
+
+
+def test_the_command_imports_our_export_files_together(admin, clinic, tmp_path, capsys):
+    paths = []
+    for name in TYPES_IMPORTED:
+        path = tmp_path / f"{name}-1.ndjson"
+        path.write_text("".join(json.dumps(r) + "\n" for r in TYPES[name].every(None, AFTER_S3)))
+        paths.append(str(path))
+    empty_the_clinic()
+    call_command("import_fhir_bundle", *paths, "--by", "admin", "--dry-run")
+    assert "Checked (dry run, nothing saved): 1 patients added" in capsys.readouterr().out
+    assert Patient.objects.count() == 0
+    call_command("import_fhir_bundle", *paths, "--by", "admin")
+    assert InjectionSession.objects.count() == 3
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_fhir_bundle", paths[2], "--by", "admin")  # Procedures alone
+    assert "resolves to no Patient in the file" in capsys.readouterr().err
