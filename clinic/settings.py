@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "scheduling",
     "reviews",
     "fhir_api",
+    "records_in",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("schedule/", include("scheduling.urls")),
     path("fhir/", include("fhir_api.urls")),
+    path("records-in/", include("records_in.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -21,6 +21,13 @@ MEASURE_SYSTEM = f"{OUR_CODES}/measure"
 SITE_SYSTEM = f"{OUR_CODES}/injection-site"
 PROCEDURE_SYSTEM = f"{OUR_CODES}/procedure"
 ADVERSE_EVENT_SYSTEM = f"{OUR_CODES}/side-effect"
+USER_SYSTEM = f"{OUR_BASE}/identifier/username"  # a clinician: their login name
+# Our extensions: what a session needs to be recorded again elsewhere (records_in imports it).
+OUR_EXTENSIONS = f"{OUR_BASE}/StructureDefinition"
+SESSION_EXTENSION = f"{OUR_EXTENSIONS}/injection-session"  # on a Procedure
+PATIENT_EXTENSION = f"{OUR_EXTENSIONS}/clinic-patient"  # on a Patient
+SITE_UNITS_EXTENSION = f"{OUR_EXTENSIONS}/site-units"  # on a bodySite: valueQuantity
+PROTOCOL_SITE_EXTENSION = f"{OUR_EXTENSIONS}/protocol-site"  # on a bodySite: valueString
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10"  # WHO ICD-10, as the NHS codes

@@ -46,8 +46,15 @@ def patient_reference(patient_id: int) -> dict:
 
 
 def person(user) -> dict:
-    """A clinician, named (we serve no Practitioner resources)."""
-    return {"display": user.get_full_name() or user.get_username()}
+    """A clinician, named and identified by login name (we serve no Practitioner resources)."""
+    return {
+        "identifier": {"system": codes.USER_SYSTEM, "value": user.get_username()},
+        "display": user.get_full_name() or user.get_username(),
+    }
+
+
+def units_quantity(units) -> dict:
+    return {"value": float(units), "unit": "U", "system": codes.UCUM_SYSTEM, "code": "[U]"}
 
 
 def instant(moment) -> str:
@@ -86,6 +93,15 @@ def patient_resource(patient: Patient) -> dict:
         "name": [{"use": "official", "family": patient.family_name, "given": [patient.given_name]}],
         "gender": patient.sex,  # our four values are FHIR's administrative genders
         "birthDate": patient.date_of_birth.isoformat(),
+        "extension": [
+            {
+                "url": codes.PATIENT_EXTENSION,
+                "extension": [
+                    {"url": "registeredOn", "valueDate": patient.registered_on.isoformat()},
+                    {"url": "status", "valueCode": patient.status},
+                ],
+            }
+        ],
     }
     if telecom:
         resource["telecom"] = telecom
@@ -147,8 +163,9 @@ def procedure_resource(session: InjectionSession) -> dict:
         "usedReference": [{"reference": "#product"}],
         "note": [{"text": f"Cycle {session.number}: {format_units(session.units_given)} U."}],
     }
+    resource["extension"] = [session_extension(session)]
     if given:
-        resource["bodySite"] = [codes.site_concept(s.muscle_group, s.side) for s in given]
+        resource["bodySite"] = [body_site(site) for site in given]
         resource["note"].append(
             {
                 "text": "; ".join(
@@ -159,6 +176,34 @@ def procedure_resource(session: InjectionSession) -> dict:
             }
         )
     return resource
+
+
+def session_extension(session: InjectionSession) -> dict:
+    """What the session was recorded with beyond FHIR's fields: enough to record it again
+    (`records_in.fhir_in`): the protocol, the vials, the dilution, the reconstitution, why
+    it was early."""
+    parts = [
+        {"url": "protocol", "valueString": session.protocol.name},
+        {"url": "unitsGiven", "valueDecimal": float(session.units_given)},
+        {"url": "vialSize", "valueInteger": session.vial_size},
+        {"url": "vialsUsed", "valueInteger": session.vials_used},
+        {"url": "dilution", "valueDecimal": float(session.dilution)},
+        {"url": "reconstitutedAt", "valueDateTime": instant(session.reconstituted_at)},
+    ]
+    if session.early_reason:
+        parts.append({"url": "earlyReason", "valueString": session.early_reason})
+    return {"url": codes.SESSION_EXTENSION, "extension": parts}
+
+
+def body_site(site: InjectedSite) -> dict:
+    """A site given: its muscle and side, its units, and its protocol site (none for a
+    follow-the-pain site)."""
+    extension = [{"url": codes.SITE_UNITS_EXTENSION, "valueQuantity": units_quantity(site.units)}]
+    if site.protocol_site_id:
+        extension.append(
+            {"url": codes.PROTOCOL_SITE_EXTENSION, "valueString": site.protocol_site.code}
+        )
+    return {"extension": extension, **codes.site_concept(site.muscle_group, site.side)}
 
 
 def medication_administration_resource(session: InjectionSession) -> dict:
@@ -175,12 +220,7 @@ def medication_administration_resource(session: InjectionSession) -> dict:
         "reasonCode": [codes.diagnosis_concept(session.indication)],
         "dosage": {
             "route": {"coding": [codes.INTRAMUSCULAR]},
-            "dose": {
-                "value": float(session.units_given),
-                "unit": "U",
-                "system": codes.UCUM_SYSTEM,
-                "code": "[U]",
-            },
+            "dose": units_quantity(session.units_given),
         },
     }
 
@@ -523,9 +563,14 @@ def code_matches(resource: dict, system: str | None, code: str) -> bool:
 
 def sessions():
     return (
-        InjectionSession.objects.select_related("injector")
+        InjectionSession.objects.select_related("injector", "protocol")
         .prefetch_related(
-            Prefetch("sites", InjectedSite.objects.order_by("protocol_site__order", "id"))
+            Prefetch(
+                "sites",
+                InjectedSite.objects.select_related("protocol_site").order_by(
+                    "protocol_site__order", "id"
+                ),
+            )
         )
         .order_by("performed_on", "pk")
     )

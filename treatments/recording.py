@@ -198,6 +198,50 @@ def session_record(
     return session
 
 
+def session_record_transcribed(
+    *,
+    session: InjectionSession,
+    sites: list[SiteEntry],
+    additions: list[AdditionEntry],
+    recorded_by,
+    units_given: Decimal | None = None,
+) -> InjectionSession:
+    """Save a session given elsewhere (paper notes, another system) with its sites, under the
+    same rules as `session_record` (the patient locked, in course order, every rule of
+    `InjectionSession.clean`), but without a checklist: none was kept with it here. Its time
+    may be unknown, as on sessions recorded before times were kept. A record that kept only
+    the total (`units_given`, no sites) is saved with it; with sites, a total that is not
+    their sum is refused.
+
+    Raises ValidationError with every refusal.
+    """
+    with transaction.atomic():
+        Patient.objects.lock(session.patient_id)
+        _check_in_order(session)
+        rows = build_sites(session.protocol, sites, additions)
+        session.transcribed = True
+        session.indication = session.patient.primary_diagnosis
+        session.number = session.patient.sessions.count() + 1
+        session.recorded_by = recorded_by
+        session._history_user = recorded_by
+        _apply_totals(session, rows)
+        if units_given is not None and not rows:
+            session.units_given = units_given
+            session.units_discarded = max(session.units_available - units_given, Decimal(0))
+        elif units_given is not None and units_given != session.units_given:
+            raise ValidationError(
+                {
+                    "units_given": f"The sites add up to {format_units(session.units_given)} U, "
+                    f"not {format_units(units_given)} U."
+                }
+            )
+        session.full_clean()
+        session.save()
+        if rows:
+            _save_sites(session, rows, recorded_by)
+    return session
+
+
 def _validate_new(session: InjectionSession, check: PreInjectionCheck) -> None:
     """Every refusal of the session's rules and of its checklist, together."""
     errors = {}

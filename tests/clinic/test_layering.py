@@ -13,6 +13,7 @@ LAYERS = {
     "scheduling": 3,
     "reviews": 4,
     "fhir_api": 5,
+    "records_in": 6,  # reads fhir_api's codes and builders to import a Bundle
 }
 DEMO = "demo"
 

@@ -139,6 +139,8 @@ class InjectionSession(models.Model):
             ),
         ]
 
+    transcribed = False  # not a field: see `clean`
+
     def __str__(self):
         return f"Cycle {self.number} on {self.performed_on:%d %b %Y}"
 
@@ -171,13 +173,20 @@ class InjectionSession(models.Model):
         day = self.performed_on
         if day and day > today:
             refuse("performed_on", "A session cannot be recorded for a future date.")
+        if day and self.patient_id and day < self.patient.date_of_birth:
+            refuse(
+                "performed_on",
+                f"The patient was born on {self.patient.date_of_birth:%-d %b %Y}, after this date.",
+            )
         if day and self.lot_expiry and self.lot_expiry < day:
             refuse(
                 "lot_expiry",
                 f"This lot expired on {self.lot_expiry:%d %b %Y}, before the injection date: "
                 "an expired vial must not be used.",
             )
-        if day and not self.pk and self.injection_time is None:
+        # A new session needs its time; one transcribed from older records may not have it
+        # (`treatments.recording.session_record_transcribed` sets `transcribed`).
+        if day and not self.pk and self.injection_time is None and not self.transcribed:
             refuse("injection_time", "Give the time of the injection.")
         if day and self.reconstituted_at:
             self._check_reconstitution(day, refuse)

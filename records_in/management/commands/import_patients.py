@@ -1,0 +1,6 @@
+from records_in.commands import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import a patients CSV file (docs/migration-in.md): all rows or none."
+    kind = "patients"
