@@ -524,7 +524,7 @@ class DiarySubmission(models.Model):
         SAVED = "saved", "saved"
         KEPT_LATER = "kept_later", "a later change from another device was kept"
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_submissions")
     key = models.UUIDField("idempotency key")
     device = models.UUIDField(help_text="The phone or browser that made it (its own random id).")
     day = models.DateField()

@@ -1,6 +1,7 @@
 """Merging two records of one person (issue 15): every row moves, with its history, audited;
 conflicts are listed and block; nothing is ever half merged."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,15 @@ from django.db.models import Q, UniqueConstraint
 from django.urls import reverse
 
 from clinic.models import AuditEvent
-from diaries.models import Attack, DiaryDose, PortalInvitation
+from diaries.models import (
+    Attack,
+    DiaryDose,
+    DiaryNudge,
+    DiaryNudgeSettings,
+    DiarySubmission,
+    PortalInvitation,
+    PushSubscription,
+)
 from patients.merging import (
     constraint_clashes,
     merge_plan,
@@ -74,6 +83,21 @@ def full_record(patient, neurologist, *, first_day):
     started = NOON - timedelta(days=first_day.day % 20 + 30)
     ended = started + timedelta(hours=2)
     Attack.objects.create(patient=patient, started_at=started, ended_at=ended)
+    DiaryNudge.objects.create(patient=patient, kind=DiaryNudge.Kind.DAILY, for_day=first_day)
+    PushSubscription.objects.create(
+        patient=patient, endpoint=f"https://push.example.org/{patient.mrn}", p256dh="k", auth="a"
+    )
+    DiarySubmission.objects.create(
+        patient=patient,
+        key=uuid.uuid4(),
+        device=uuid.uuid4(),
+        day=first_day,
+        made_at=NOON,
+        received_at=NOON,
+        outcome=DiarySubmission.Outcome.SAVED,
+        version=NOON,
+        version_made_at=NOON,
+    )
     entry = WaitlistEntryFactory(
         patient=patient, status=WaitlistEntry.Status.REMOVED, ended_at=NOON, ended_reason="Booked"
     )
@@ -134,6 +158,7 @@ def pair(neurologist):
         changed_by=neurologist,
     )
     Eligibility.objects.create(patient=duplicate, assessed_by=neurologist, assessed_on=TODAY)
+    DiaryNudgeSettings.objects.create(patient=duplicate, daily=False)
     return kept, duplicate
 
 
