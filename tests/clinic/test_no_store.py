@@ -3,12 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from tests.clinic.test_url_permissions import URLS, resolve
+from tests.clinic.test_url_permissions import OPENED_BY_A_ROLE, resolve
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", URLS, ids=lambda url: url.name)
+@pytest.mark.parametrize("url", OPENED_BY_A_ROLE, ids=lambda url: url.name)
 def test_every_authenticated_response_says_no_store(client, world, url):
     client.force_login(world["users"][next(iter(url.roles))])
     response = getattr(client, url.method)(resolve(url, world))

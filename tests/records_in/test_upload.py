@@ -54,10 +54,12 @@ def test_the_errors_are_listed_with_their_lines(client, admin):
 
 
 @pytest.mark.django_db
-def test_the_page_view_writes_nothing(client, admin):
+def test_the_page_view_writes_nothing_and_is_never_cached(client, admin):
     client.force_login(admin)
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(URL).status_code == 200
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(WRITES)]
     assert [sql for sql in writes if "django_session" not in sql] == []
 
