@@ -13,7 +13,8 @@ from diaries.models import DiaryDay, DiarySubmission
 from tests.clock import NOON, TODAY
 from tests.factories import DiaryDayFactory, PatientMedicineFactory
 
-pytestmark = pytest.mark.django_db
+# The clock stands still before anyone logs in, so a login is never idle by the time it is used.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 SYNC = reverse("portal:day_sync")
 PHONE = uuid.uuid4()
 YESTERDAY = TODAY - timedelta(days=1)
