@@ -82,6 +82,8 @@ def test_the_day_form_has_big_targets_and_dose_steppers(
     PatientMedicineFactory(patient=patient, name="Sumatriptan", medicine_class="triptan")
     log_in(page, patient.user.username)
     page.get_by_role("link", name="I had a headache").click()
+    page.wait_for_url("**/portal/days/new/**")
+    page.wait_for_load_state()  # the style sheet applied before the boxes are measured
     small = [target for target in page.evaluate(TARGETS) if min(target[1:]) < 44]
     assert small == []
     page.get_by_role("button", name="One more dose of Sumatriptan").click()
