@@ -21,6 +21,7 @@ class PatientForm(OneTimeFormMixin, StaffForm):
             "phone",
             "email",
             "preferred_contact",
+            "language",
             "address",
             "national_id_kind",
             "national_id",

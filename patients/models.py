@@ -190,6 +190,14 @@ class Patient(models.Model):
         "preferred contact", max_length=10, choices=Contact, default=Contact.PHONE
     )
     address = models.TextField(blank=True)
+    language = models.CharField(
+        "language",
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        db_default=settings.LANGUAGE_CODE,  # rows copied in bulk (demo.bulk_patients) leave it out
+        help_text="The portal, its emails and printouts are shown to the patient in this language.",
+    )
     national_id_kind = models.CharField(
         "national identifier",
         max_length=5,

@@ -66,6 +66,7 @@ def test_a_change_records_old_and_new_values_and_the_user(neurologist_client, ne
         "phone": "07700 900123",
         "email": patient.email,
         "preferred_contact": patient.preferred_contact,
+        "language": patient.language,
         "primary_diagnosis": patient.primary_diagnosis,
         "status": patient.status,
         "mrn": patient.mrn,

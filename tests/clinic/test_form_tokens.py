@@ -87,7 +87,8 @@ def test_a_review_posted_20_times_at_once_is_recorded_once(setting):
 
 def new_patient(_) -> tuple[str, dict]:
     data = {"given_name": "Ada", "family_name": "Twice", "date_of_birth": "1980-05-17"}
-    data |= {"sex": "female", "preferred_contact": "email", "primary_diagnosis": "chronic_migraine"}
+    data |= {"sex": "female", "preferred_contact": "email", "language": "en-gb"}
+    data |= {"primary_diagnosis": "chronic_migraine"}
     return reverse("patients:create"), {**data, "status": "active", "mrn": ""}
 
 

@@ -20,6 +20,7 @@ def patient_form(**overrides) -> dict:
         "phone": "+44 7700 900123",
         "email": "Jane.Doe@Example.org",
         "preferred_contact": "email",
+        "language": "es",
         "address": "1 High Street",
         "referring_clinician": "Dr Mason",
         "primary_diagnosis": "chronic_migraine",
@@ -38,6 +39,8 @@ class TestCreatingPatients:
         patient = Patient.objects.get()
         assert patient.mrn.startswith("HC")
         assert patient.email == "jane.doe@example.org"
+        assert patient.language == "es"
+        assert "Español" in front_desk_client.get(reverse("patients:chart", args=[patient.pk])).text
         assert f"MRN {patient.mrn}" in response.content.decode()
 
     def test_generated_mrns_are_distinct(self, front_desk_client):
