@@ -350,4 +350,6 @@ OTP_TOTP_ISSUER = CLINIC_NAME
 # serving it when this is on: always in development and tests (which also validate every type
 # and every export line), off by default in production, where it costs ~10 ms a session.
 FHIR_VALIDATE = env_bool("FHIR_VALIDATE", default=DEBUG or TESTING)
+# A bulk export's files are deleted this many days after they were written (fhir_api/bulk.py).
+FHIR_EXPORT_KEEP_DAYS = env_int("FHIR_EXPORT_KEEP_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours

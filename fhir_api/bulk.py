@@ -8,13 +8,15 @@ builders as the API (`fhir_api.resources`), so every line is a validated resourc
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from clinic import jobs
 from fhir_api.models import ApiClient, BulkExport, BulkExportFile
-from fhir_api.outcomes import invalid
+from fhir_api.outcomes import FhirError, invalid
 from fhir_api.resources import TYPES
 from patients.models import Patient
 
@@ -114,6 +116,34 @@ def manifest(export: BulkExport, file_url) -> dict:
         ],
         "error": [],
     }
+
+
+def expires_at(export: BulkExport) -> datetime:
+    return export.finished_at + timedelta(days=settings.FHIR_EXPORT_KEEP_DAYS)
+
+
+def refuse_expired(export: BulkExport, now: datetime) -> None:
+    """A finished export is served for `FHIR_EXPORT_KEEP_DAYS` days, then its files are
+    deleted (`prune_exports`): from then on its status and files answer 404, whether or not
+    the job has run yet."""
+    if export.status == BulkExport.Status.DONE and expires_at(export) <= now:
+        when = timezone.localtime(expires_at(export))
+        raise FhirError(
+            404,
+            "deleted",
+            f"Export {export.pk} expired on {when:%-d %b %Y %H:%M}: its files are deleted "
+            f"{settings.FHIR_EXPORT_KEEP_DAYS} days after they were written. Ask for a new export.",
+        )
+
+
+def prune_exports(now: datetime) -> int:
+    """Delete the files of the exports that have expired by `now`; the exports themselves
+    are kept (the audit trail names them). Returns how many files were deleted."""
+    cutoff = now - timedelta(days=settings.FHIR_EXPORT_KEEP_DAYS)
+    files = BulkExportFile.objects.filter(
+        export__status=BulkExport.Status.DONE, export__finished_at__lte=cutoff
+    )
+    return files.delete()[0]
 
 
 @jobs.task(name="fhir_api.bulk_export")

@@ -2,10 +2,13 @@
 
 Standard code systems where a code exists and we could check it (ICD-10, SNOMED CT, UCUM,
 HL7's own); our code system, under `OUR_CODES`, for what has no standard code: the diary's
-measures, the MIDAS and HIT-6 totals, injection sites and the diagnoses themselves.
+measures, the MIDAS and HIT-6 totals, injection sites, the diagnoses themselves, review
+decisions and verdicts, course states.
 """
 
 from patients.models import Diagnosis
+from reviews.models import Decision, Verdict
+from scheduling.models import CourseStatus
 from treatments.models import MuscleGroup, Side
 
 FHIR_VERSION = "4.0.1"
@@ -21,6 +24,9 @@ MEASURE_SYSTEM = f"{OUR_CODES}/measure"
 SITE_SYSTEM = f"{OUR_CODES}/injection-site"
 PROCEDURE_SYSTEM = f"{OUR_CODES}/procedure"
 ADVERSE_EVENT_SYSTEM = f"{OUR_CODES}/side-effect"
+REVIEW_DECISION_SYSTEM = f"{OUR_CODES}/review-decision"
+VERDICT_SYSTEM = f"{OUR_CODES}/verdict"
+COURSE_STATE_SYSTEM = f"{OUR_CODES}/course-state"
 USER_SYSTEM = f"{OUR_BASE}/identifier/username"  # a clinician: their login name
 # Our extensions: what a session needs to be recorded again elsewhere (records_in imports it).
 OUR_EXTENSIONS = f"{OUR_BASE}/StructureDefinition"
@@ -28,6 +34,8 @@ SESSION_EXTENSION = f"{OUR_EXTENSIONS}/injection-session"  # on a Procedure
 PATIENT_EXTENSION = f"{OUR_EXTENSIONS}/clinic-patient"  # on a Patient
 SITE_UNITS_EXTENSION = f"{OUR_EXTENSIONS}/site-units"  # on a bodySite: valueQuantity
 PROTOCOL_SITE_EXTENSION = f"{OUR_EXTENSIONS}/protocol-site"  # on a bodySite: valueString
+REVIEW_EXTENSION = f"{OUR_EXTENSIONS}/review"  # on a ClinicalImpression
+COURSE_STATE_EXTENSION = f"{OUR_EXTENSIONS}/course-state"  # on an EpisodeOfCare
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10"  # WHO ICD-10, as the NHS codes
@@ -110,3 +118,41 @@ BOTULINUM_INJECTION = {
         }
     ]
 }
+
+
+BOTULINUM_REVIEW = {
+    "coding": [
+        {
+            "system": PROCEDURE_SYSTEM,
+            "code": "botulinum-toxin-review",
+            "display": "Review of botulinum toxin treatment",
+        }
+    ]
+}
+
+
+def decision_coding(decision: str) -> dict:
+    return {"system": REVIEW_DECISION_SYSTEM, "code": decision, "display": Decision(decision).label}
+
+
+def verdict_concept(verdict: str) -> dict:
+    label = Verdict(verdict).label
+    return {
+        "coding": [{"system": VERDICT_SYSTEM, "code": verdict, "display": label}],
+        "text": label,
+    }
+
+
+def course_state_concept(status: str) -> dict:
+    label = CourseStatus(status).label
+    coding = {"system": COURSE_STATE_SYSTEM, "code": status, "display": label}
+    return {"coding": [coding], "text": label}
+
+
+def our_code(concept: dict | None, system: str) -> str:
+    """The code a CodeableConcept (or Coding) has in one of our systems, or ""."""
+    concept = concept or {}
+    for coding in concept.get("coding", [concept]):
+        if coding.get("system") == system:
+            return coding.get("code", "")
+    return ""

@@ -3,6 +3,8 @@
 One `ResourceType` per type the API serves: how it is read, searched and built. Types kept in
 tables page in the database (a count and a page of rows); Observations are computed from the
 diary (`reviews.progress`, whose numbers are `diaries.metrics`') and the reviews' scores.
+Reviews are ClinicalImpressions; each state a patient's course was set to (the course state's
+history: by a review's decision, or a restart) is an EpisodeOfCare.
 """
 
 import json
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from fhir.resources import construct_fhir_element
 
@@ -23,7 +25,8 @@ from patients.models import Patient, SearchText, search_text
 from reviews.models import Review
 from reviews.models.reviews import hit6_band, midas_grade
 from reviews.progress import Window, progress_for_patients
-from scheduling.models import Appointment
+from scheduling.courses import NOT_STARTED, effective_status
+from scheduling.models import Appointment, CourseState, CourseStatus
 from treatments.models import AdverseEvent, InjectedSite, InjectionSession
 from treatments.models.protocols import format_units
 
@@ -367,6 +370,84 @@ def score_resource(review: Review, name: str) -> dict:
     }
 
 
+def clinical_impression_resource(review: Review) -> dict:
+    """A review: the decision (our review-decision code) and the verdict the rules suggested
+    then (a finding), the reason, its scores (the Observations), by whom and on which day."""
+    decision = codes.decision_coding(review.decision)
+    parts = [{"url": "decision", "valueCoding": decision}]
+    if review.resume_on:
+        parts.append({"url": "resumeOn", "valueDate": review.resume_on.isoformat()})
+    scores = []
+    for name in ("midas", "hit6"):
+        if getattr(review, name) is not None:
+            parts.append({"url": name, "valueInteger": getattr(review, name)})
+            scores.append({"reference": f"Observation/{name}-{review.pk}"})
+    summary = decision["display"]
+    if review.resume_on:
+        summary += f" until {review.resume_on:%-d %b %Y}"
+    resource = {
+        "resourceType": "ClinicalImpression",
+        "id": str(review.pk),
+        "extension": [{"url": codes.REVIEW_EXTENSION, "extension": parts}],
+        "status": "completed",
+        "code": codes.BOTULINUM_REVIEW,
+        "subject": patient_reference(review.patient_id),
+        "date": review.reviewed_on.isoformat(),
+        "assessor": person(review.reviewed_by),
+        "summary": f"{summary}: {review.reason}" if review.reason else summary,
+    }
+    if review.suggested_verdict:
+        finding = codes.verdict_concept(review.suggested_verdict)
+        resource["finding"] = [{"itemCodeableConcept": finding, "basis": "Suggested verdict"}]
+    if scores:
+        resource["investigation"] = [{"code": {"text": "MIDAS and HIT-6"}, "item": scores}]
+    if review.reason:
+        resource["note"] = [{"text": review.reason}]
+    return resource
+
+
+EPISODE_STATUS = {
+    CourseStatus.ACTIVE: "active",
+    CourseStatus.PAUSED: "onhold",
+    CourseStatus.STOPPED: "finished",
+    NOT_STARTED: "planned",
+}
+
+
+def episode_of_care_resource(state, today: date) -> dict:
+    """A state the course was set to (a row of the course state's history, with `ended_on`,
+    the day the next state began, and `in_course`, whether a session came in its course):
+    its type is the state recorded; its status where it stands as of `today` (finished once
+    the next state began, a pause once its resume date came, or the patient was discharged)."""
+    period = {"start": state.since.isoformat()}
+    status = effective_status(state.status, state.resume_on, int(state.in_course), today)
+    pause_over = state.status == CourseStatus.PAUSED and status != CourseStatus.PAUSED
+    if state.ended_on is not None:
+        period["end"] = state.ended_on.isoformat()
+    elif pause_over:
+        period["end"] = state.resume_on.isoformat()
+    ended = state.ended_on is not None or pause_over or state.discharged
+    parts = []
+    if state.started_on:
+        parts.append({"url": "courseStartedOn", "valueDate": state.started_on.isoformat()})
+    if state.resume_on:
+        parts.append({"url": "resumeOn", "valueDate": state.resume_on.isoformat()})
+    if state.reason:
+        parts.append({"url": "reason", "valueString": state.reason})
+    resource = {
+        "resourceType": "EpisodeOfCare",
+        "id": str(state.pk),
+        "status": "finished" if ended else EPISODE_STATUS[status],
+        "type": [codes.course_state_concept(state.status)],
+        "patient": patient_reference(state.patient_id),
+        "period": period,
+        "careManager": person(state.changed_by),
+    }
+    if parts:
+        resource["extension"] = [{"url": codes.COURSE_STATE_EXTENSION, "extension": parts}]
+    return resource
+
+
 @dataclass(frozen=True)
 class Found:
     """A resource, its patient (for the audit trail) and the dates searches compare."""
@@ -415,6 +496,7 @@ class ModelType:
     date_field: str | None = None  # the `date` search parameter's column
     search_params: dict[str, str] = field(default_factory=dict)  # name: FHIR type
     filters: Callable[[QuerySet, object], QuerySet] | None = None
+    dated: bool = False  # `build(row, today)`: where the resource stands depends on the day
 
     def __post_init__(self):
         self.search_params = {"_id": "token", **self.search_params}
@@ -431,10 +513,13 @@ class ModelType:
         if patient_ids is not None:
             rows = rows.filter(**{f"{self.patient_field}__in": patient_ids})
         for row in rows.iterator(chunk_size=EXPORT_BATCH):
-            yield validated(self.build(row))
+            yield self.resource(row, today)
 
-    def found(self, row) -> Found:
-        return Found(validated(self.build(row)), self.patient_of(row))
+    def resource(self, row, today: date) -> dict:
+        return validated(self.build(row, today) if self.dated else self.build(row))
+
+    def found(self, row, today: date) -> Found:
+        return Found(self.resource(row, today), self.patient_of(row))
 
     def read(self, reader: Reader, resource_id: str, today: date) -> Found:
         if not resource_id.isdigit() or len(resource_id) > 12:
@@ -442,7 +527,7 @@ class ModelType:
         row = self.scoped(reader).filter(pk=int(resource_id)).first()
         if row is None:
             raise not_found(f"{self.name}/{resource_id}")
-        return self.found(row)
+        return self.found(row, today)
 
     def search(self, reader: Reader, params, page: Page, today: date) -> tuple[int, list[Found]]:
         check_names(params, set(self.search_params), self.name)
@@ -460,7 +545,8 @@ class ModelType:
         if self.filters:
             rows = self.filters(rows, params)
         total = rows.count()
-        return total, [self.found(row) for row in rows[page.offset : page.offset + page.count]]
+        page_rows = rows[page.offset : page.offset + page.count]
+        return total, [self.found(row, today) for row in page_rows]
 
 
 def refuse_other_patients(reader: Reader, ids: list[int]) -> None:
@@ -576,6 +662,31 @@ def sessions():
     )
 
 
+def course_states() -> QuerySet:
+    """Every state a course was set to (the course state's history, deletions left out),
+    each with the day the next one began and whether a session came in its course: one
+    query for a page, whatever its size."""
+    history = CourseState.history.model
+    kept = history.objects.exclude(history_type="-")
+    later = kept.filter(patient_id=OuterRef("patient_id")).filter(
+        Q(history_date__gt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+    )
+    sessions = InjectionSession.objects.filter(patient_id=OuterRef("patient_id"))
+    in_course = Exists(sessions.filter(performed_on__gte=OuterRef("started_on"))) | (
+        Q(started_on__isnull=True) & Exists(sessions)
+    )
+    return (
+        kept.select_related("changed_by")
+        .annotate(
+            ended_on=Subquery(later.order_by("history_date", "history_id").values("since")[:1]),
+            in_course=in_course,
+            discharged=Q(patient__status=Patient.Status.DISCHARGED),
+        )
+        .order_by("since", "history_id")
+    )
+
+
 SESSION_PARAMS = {"patient": "reference", "date": "date"}
 
 TYPES = {
@@ -631,6 +742,25 @@ TYPES = {
         lambda appointment: appointment.patient_id,
         "starts_at__date",
         SESSION_PARAMS,
+    ),
+    "ClinicalImpression": ModelType(
+        "ClinicalImpression",
+        lambda: Review.objects.select_related("reviewed_by").order_by("reviewed_on", "pk"),
+        clinical_impression_resource,
+        "patient_id",
+        lambda review: review.patient_id,
+        "reviewed_on",
+        SESSION_PARAMS,
+    ),
+    "EpisodeOfCare": ModelType(
+        "EpisodeOfCare",
+        course_states,
+        episode_of_care_resource,
+        "patient_id",
+        lambda state: state.patient_id,
+        "since",
+        SESSION_PARAMS,
+        dated=True,
     ),
     "Observation": ObservationType(),
 }

@@ -188,9 +188,11 @@ def export_kick_off(request, patient_id: int | None = None):
 
 
 def client_export(reader: Reader, export_id) -> BulkExport:
+    """The client's own export, while its files are kept (else 404)."""
     export = BulkExport.objects.filter(pk=export_id, client=reader.client).first()
     if export is None:
         raise not_found(f"Export {export_id}")
+    bulk.refuse_expired(export, timezone.now())
     return export
 
 

@@ -34,7 +34,7 @@ from treatments.models import InjectionSession, MuscleGroup, Protocol, Side
 from treatments.recording import AdditionEntry, SiteEntry, session_record_transcribed
 
 
-def _refuse_difference(what: str, stored: dict, given: dict) -> str:
+def refuse_difference(what: str, stored: dict, given: dict) -> str:
     """UNCHANGED when every value the file gives is the one stored; else a refusal naming
     each difference."""
     different = [
@@ -115,7 +115,7 @@ def save_patient(values: dict, by) -> str:
     stored = Patient.objects.filter(mrn=mrn).first()
     if stored is not None:
         now = {name: getattr(stored, name) for name in given}
-        return _refuse_difference(f"Patient {mrn}", now, given)
+        return refuse_difference(f"Patient {mrn}", now, given)
     patient = Patient(mrn=mrn, **{k: v for k, v in given.items() if v not in ("", None)})
     patient._history_user = by
     patient_save(patient)
@@ -229,7 +229,7 @@ def save_session(values: dict, by) -> str:
             "lot_number": required(values, "lot_number"),
             "sites": _given_sites(sites, additions, protocol),
         }
-        return _refuse_difference(f"The session of {performed_on:%-d %b %Y}", now, given)
+        return refuse_difference(f"The session of {performed_on:%-d %b %Y}", now, given)
     reconstituted = moment(values, "reconstituted_at")
     session = InjectionSession(
         patient=patient,
@@ -309,7 +309,7 @@ def save_baseline(values: dict, by) -> str:
     stored = Eligibility.objects.filter(patient=patient).first()
     if stored is not None:
         now = {name: getattr(stored, name) for name in given}
-        return _refuse_difference(f"The baseline of {patient.mrn}", now, given)
+        return refuse_difference(f"The baseline of {patient.mrn}", now, given)
     eligibility = Eligibility(patient=patient, **given)
     eligibility_save(eligibility=eligibility, by=user(values, "assessed_by", default=by))
     return ADDED

@@ -5,8 +5,11 @@ resolved within what was given, then every record saved through `records_in.csv_
 
 Imported: Patient (with its Condition, the primary diagnosis), Procedure (an injection
 session, with our `injection-session` and `site-units` extensions, which our export writes),
-AdverseEvent, Appointment. MedicationAdministration is checked against its Procedure (the same
-session); Observations are skipped: they are computed from the diary and the reviews.
+ClinicalImpression (a review, with our `review` extension: `records_in.reviews_in`),
+EpisodeOfCare (a course state: the one a review set comes with the review; a restart is
+recorded as such), AdverseEvent, Appointment. MedicationAdministration is checked against its
+Procedure (the same session); Observations are skipped: they are computed from the diary and
+the reviews. Sessions, restarts and reviews are recorded in the order they happened.
 """
 
 import json
@@ -35,8 +38,10 @@ from records_in.importing import (
     required,
     text,
 )
+from records_in.reviews_in import RESTARTS, REVIEWS
+from reviews.reviewing import COURSE_AFTER
 from scheduling.booking import clash_error
-from scheduling.models import Appointment
+from scheduling.models import Appointment, CourseStatus
 from treatments.forms import neurologists
 from treatments.models import AdverseEvent
 from treatments.side_effects import adverse_event_add
@@ -46,6 +51,8 @@ IMPORTED = (
     "Condition",
     "Procedure",
     "MedicationAdministration",
+    "ClinicalImpression",
+    "EpisodeOfCare",
     "AdverseEvent",
     "Appointment",
 )
@@ -271,6 +278,45 @@ def session_row(procedure: dict, mrn: str) -> dict:
     }
 
 
+def review_row(impression: dict, mrn: str) -> dict:
+    """A review: its day, our decision code and the suggested verdict, the reason, scores."""
+    extension = _extension(impression, codes.REVIEW_EXTENSION)
+    if not extension:
+        raise RowError(
+            f"ClinicalImpression/{impression.get('id')} has no {codes.REVIEW_EXTENSION} "
+            "extension: its decision is not known."
+        )
+    finding = (impression.get("finding") or [{}])[0].get("itemCodeableConcept")
+    scores = {name: _part(extension, name) for name in ("midas", "hit6")}
+    return {
+        "mrn": mrn,
+        "reviewed_on": (impression.get("date") or "")[:10],
+        "decision": codes.our_code(_part(extension, "decision"), codes.REVIEW_DECISION_SYSTEM),
+        "verdict": codes.our_code(finding, codes.VERDICT_SYSTEM),
+        "reason": " ".join(note.get("text", "") for note in impression.get("note", [])),
+        "resume_on": _part(extension, "resumeOn") or "",
+        **{name: "" if value is None else str(value) for name, value in scores.items()},
+        "reviewed_by": _username(impression.get("assessor") or {}),
+    }
+
+
+def course_state_row(episode: dict, mrn: str) -> dict:
+    extension = _extension(episode, codes.COURSE_STATE_EXTENSION)
+    state = codes.our_code((episode.get("type") or [{}])[0], codes.COURSE_STATE_SYSTEM)
+    if not state:
+        raise RowError(
+            f"EpisodeOfCare/{episode.get('id')} has no course state ({codes.COURSE_STATE_SYSTEM})."
+        )
+    return {
+        "mrn": mrn,
+        "state": state,
+        "since": episode.get("period", {}).get("start", "")[:10],
+        "started_on": _part(extension, "courseStartedOn") or "",
+        "reason": _part(extension, "reason") or "",
+        "restarted_by": _username(episode.get("careManager") or {}),
+    }
+
+
 def _coded(concept: dict) -> str:
     return next((c.get("code", "") for c in (concept or {}).get("coding", [])), "")
 
@@ -402,6 +448,35 @@ def import_fhir(files: list[tuple[str, bytes]], *, by, dry_run=False) -> Outcome
             return row
 
         _row(rows[SESSIONS], errors, entry, procedure)
+    reviews, explained = [], set()  # (mrn, day, course state) a review's decision set
+    for entry in by_type.get("ClinicalImpression", []):
+
+        def review(resource):
+            patient = resolver.get(resource.get("subject"), "Patient", "subject")
+            row = review_row(resource, patient_mrn(patient))
+            state = COURSE_AFTER.get(row["decision"])
+            explained.add((row["mrn"], row["reviewed_on"], state))
+            return row
+
+        _row(reviews, errors, entry, review)
+    states, restarts = [], []
+    for entry in by_type.get("EpisodeOfCare", []):
+
+        def course_state(resource):
+            patient = resolver.get(resource.get("patient"), "Patient", "patient")
+            return course_state_row(resource, patient_mrn(patient))
+
+        _row(states, errors, entry, course_state)
+    for where, row in states:
+        if (row["mrn"], row["since"], row["state"]) in explained:
+            continue  # set by its review's decision, which is imported
+        if row["state"] == CourseStatus.ACTIVE and row["started_on"] == row["since"]:
+            restarts.append((where, row))
+        else:
+            errors.append(
+                f"{where}: a course {row['state']} since {row['since'] or '(no day)'} that no "
+                "review in the file decided, and not a restart."
+            )
     for entry in by_type.get("MedicationAdministration", []):
         for part in entry.resource.get("partOf", []):
             _row([], errors, entry, lambda r, part=part: resolver.get(part, "Procedure", "partOf"))
@@ -421,7 +496,18 @@ def import_fhir(files: list[tuple[str, bytes]], *, by, dry_run=False) -> Outcome
         _row(rows[APPOINTMENTS], errors, entry, lambda r: appointment_row(r, resolver))
     if errors:
         return Outcome(errors=errors, dry_run=dry_run)
-    return import_rows(rows.items(), by=by, dry_run=dry_run)
+    timeline = sorted(  # as they happened: a restart before that day's session, then reviews
+        [(row["since"], 0, RESTARTS, where, row) for where, row in restarts]
+        + [(row["performed_on"], 1, SESSIONS, where, row) for where, row in rows.pop(SESSIONS)]
+        + [(row["reviewed_on"], 2, REVIEWS, where, row) for where, row in reviews],
+        key=lambda event: event[:2],
+    )
+    batches = [
+        (PATIENTS, rows.pop(PATIENTS)),
+        *((kind, [(where, row)]) for _, _, kind, where, row in timeline),
+        *rows.items(),
+    ]
+    return import_rows(batches, by=by, dry_run=dry_run)
 
 
 def _row(rows: list, errors: list[str], entry: Entry, build) -> None:

@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from fhir_api.models import ApiClient
 from patients.models import Patient
+from reviews.models import Review
+from reviews.reviewing import review_record
 from tests.factories import (
     AdverseEventFactory,
     AppointmentFactory,
-    ReviewFactory,
     UserFactory,
 )
 from tests.reviews.progress_helpers import AFTER_S3, S1, S2, S3, log, treat
@@ -46,21 +47,24 @@ def bearer(token: str) -> dict:
 
 
 def fill_records(patient: Patient) -> None:
-    """Three sessions with sites, a side effect, an appointment, a review, a diary."""
+    """Three sessions with sites, a side effect, an appointment, a diary, and a review (its
+    decision sets the course: a course state)."""
     treat(patient, S1, S2, S3)
     session = patient.sessions.get(performed_on=S3)
     InjectedSite.objects.create(session=session, muscle_group="frontalis", side="left", units=10)
     InjectedSite.objects.create(session=session, muscle_group="procerus", side="midline", units=5)
+    log(patient, date(2025, 12, 8), 28, 20)
+    log(patient, S1, 84, 30)
+    log(patient, S2, 84, 12)
     AdverseEventFactory(session=session, kind="ptosis", severity="moderate")
     AppointmentFactory(
         patient=patient,
         starts_at=timezone.make_aware(datetime.combine(date(2026, 9, 1), time(9, 0))),
         ends_at=timezone.make_aware(datetime.combine(date(2026, 9, 1), time(9, 20))),
     )
-    ReviewFactory(patient=patient, reviewed_on=S3, midas=24, hit6=62)
-    log(patient, date(2025, 12, 8), 28, 20)
-    log(patient, S1, 84, 30)
-    log(patient, S2, 84, 12)
+    review = Review(patient=patient, reviewed_on=S3, midas=24, hit6=62, decision="continue")
+    review.reason = "Far fewer headache days: carry on."
+    review_record(review=review, reviewed_by=session.injector, today=S3)
 
 
 @pytest.fixture

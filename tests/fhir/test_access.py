@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from clinic.models import AuditEvent
 from fhir_api.resources import TYPES
+from scheduling.models import CourseState
 from tests.fhir.conftest import TODAY, bearer
 
 pytestmark = pytest.mark.today(TODAY)
@@ -22,6 +23,8 @@ def endpoints(records):
         "MedicationAdministration": session.pk,
         "AdverseEvent": session.adverse_events.get().pk,
         "Appointment": records.appointments.get().pk,
+        "ClinicalImpression": records.reviews.get().pk,
+        "EpisodeOfCare": CourseState.history.get(patient_id=records.pk).pk,
         "Observation": f"diary-{records.pk}-1",
     }
     assert set(ids) == set(TYPES)

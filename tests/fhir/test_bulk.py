@@ -1,9 +1,12 @@
 """Bulk export ($export): kick-off, status, NDJSON files written by the job runner."""
 
 import json
+import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from fhir.resources import construct_fhir_element
 
 from clinic.models import AuditEvent
@@ -11,6 +14,8 @@ from fhir_api import bulk
 from fhir_api.bulk import run_export
 from fhir_api.models import ApiClient, BulkExport
 from fhir_api.resources import TYPES
+from fhir_api.tasks import prune_bulk_exports
+from tests.conftest import noon
 from tests.fhir.conftest import TODAY, bearer
 from tests.jobs import run_queued_jobs
 
@@ -140,3 +145,40 @@ def test_patients_do_not_bulk_export(client, records):
     client.force_login(records.user)
     response = client.post(f"/fhir/Patient/{records.pk}/$export", **ASYNC)
     assert response.status_code == 403
+
+
+def test_an_export_expires_and_its_files_are_deleted_after_the_days_kept(
+    client, records, read_token, settings
+):
+    """Kept 7 days (FHIR_EXPORT_KEEP_DAYS) from when the job wrote them: served until then;
+    from then on the status and the files answer 404 `deleted`, before and after the hourly
+    job deletes the files; the export itself stays, for the audit trail."""
+    settings.FHIR_EXPORT_KEEP_DAYS = 7
+    status_url = path_of(kick_off(client, read_token)["Content-Location"])
+    run_queued_jobs()  # written at noon on TODAY (the clock stands still)
+    file_url = path_of(client.get(status_url, **bearer(read_token)).json()["output"][0]["url"])
+    files = BulkExport.objects.get().files.count()
+
+    def expired(url):
+        response = client.get(url, **bearer(read_token))
+        assert response.status_code == 404
+        issue = response.json()["issue"][0]
+        assert issue["code"] == "deleted"
+        return issue["diagnostics"]
+
+    a_week = noon(TODAY + timedelta(days=7))
+    with time_machine.travel(a_week - timedelta(minutes=1), tick=False):
+        assert client.get(status_url, **bearer(read_token)).status_code == 200
+        assert client.get(file_url, **bearer(read_token)).status_code == 200
+        assert prune_bulk_exports(timestamp=int(time.time())) == "0 expired export files deleted"
+    with time_machine.travel(a_week, tick=False):
+        message = expired(status_url)
+        assert f"expired on {TODAY + timedelta(days=7):%-d %b %Y} 12:00" in message
+        assert "Ask for a new export." in message
+        expired(file_url)
+        tick = int(time.time())
+        assert prune_bulk_exports(timestamp=tick) == f"{files} expired export files deleted"
+        assert prune_bulk_exports(timestamp=tick) == "0 expired export files deleted"
+        expired(status_url)
+    export = BulkExport.objects.get()
+    assert export.status == BulkExport.Status.DONE and not export.files.exists()

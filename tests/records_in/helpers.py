@@ -2,6 +2,9 @@
 
 import csv
 import io
+import json
+
+from django.db import connection
 
 from treatments.protocols import PREEMPT_NAME, PREEMPT_SITES
 
@@ -45,3 +48,18 @@ def session_row(mrn="EXT0001", performed_on="2026-01-05", **values) -> dict:
         "early_reason": "",
         **values,
     }
+
+
+def bundle(resources: list[dict]) -> bytes:
+    """A collection Bundle of these resources, each entry with a full URL."""
+    entries = [
+        {"fullUrl": f"urn:uuid:{r['resourceType']}-{r['id']}", "resource": r} for r in resources
+    ]
+    return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).encode()
+
+
+def empty_the_clinic():
+    """Every clinical table (every table that refers to a patient) emptied; staff kept."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # fire the pending checks first
+        cursor.execute("TRUNCATE patients_patient CASCADE")

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from clinic.roles import Role
 from fhir_api.resources import TYPES
@@ -16,6 +15,7 @@ from records_in.fhir_in import import_fhir
 from scheduling.models import Appointment
 from tests.factories import UserFactory
 from tests.fhir.conftest import fill_records
+from tests.records_in.helpers import bundle, empty_the_clinic
 from tests.reviews.progress_helpers import AFTER_S3
 from treatments.models import AdverseEvent, InjectedSite, InjectionSession
 from treatments.protocols import preempt_protocol
@@ -31,21 +31,8 @@ def admin(db):
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
 
 
-def bundle(resources: list[dict]) -> bytes:
-    entries = [
-        {"fullUrl": f"urn:uuid:{r['resourceType']}-{r['id']}", "resource": r} for r in resources
-    ]
-    return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).encode()
-
-
 def exported(today=AFTER_S3) -> list[dict]:
     return [resource for name in TYPES_IMPORTED for resource in TYPES[name].every(None, today)]
-
-
-def empty_the_clinic():
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("TRUNCATE patients_patient CASCADE")
 
 
 @pytest.fixture
