@@ -21,7 +21,13 @@ from demo.patients import FAMILY_NAMES, GIVEN_NAMES
 from demo.sessions import COMMON_SIDE_EFFECTS, INTERVAL_DRIFT
 from patients.models import Patient
 from reviews.models import Decision, Verdict
-from scheduling.models import Appointment, ClinicianClinic, Closure, OpeningHours
+from scheduling.models import (
+    Appointment,
+    ClinicianClinic,
+    Closure,
+    CourseStatus,
+    OpeningHours,
+)
 from treatments.models import AdverseEvent
 from treatments.protocols import PREEMPT_ADDITIONS, preempt_protocol
 
@@ -34,6 +40,9 @@ Kind, Status = Appointment.Kind, Appointment.Status
 SERIOUS = sorted(AdverseEvent.SERIOUS_KINDS)
 CANCEL_REASONS = ["Patient unwell", "Clash with work", "Transport problems", "Clinic rescheduled"]
 EARLY = "Travelling abroad on the due date; brought forward."
+PAUSE_REASON = "Episodic for 3 months: a treatment break."
+PAUSE_DAYS = 2 * INTERVAL  # a pause's resume date, from the review's day
+COURSE_STATES = {Decision.STOP: CourseStatus.STOPPED, Decision.PAUSE: CourseStatus.PAUSED}
 
 
 def neurologist_count(patients: int) -> int:
@@ -179,7 +188,11 @@ class Course:
 REVIEW_OUTCOMES = {
     "responder": (Verdict.RESPONDER_50, Decision.CONTINUE, ""),
     "partial": (Verdict.RESPONDING, Decision.CONTINUE, ""),
-    "non-responder": (Verdict.INADEQUATE_RESPONSE, Decision.STOP, ""),
+    "non-responder": (
+        Verdict.INADEQUATE_RESPONSE,
+        Decision.STOP,
+        "Under 30% fewer headache days after two cycles: treatment stopped (NICE TA260).",
+    ),
     "overuse": (
         Verdict.INADEQUATE_RESPONSE,
         Decision.EXTEND,
@@ -247,7 +260,7 @@ def plan_course(plan, slots: SlotBook, today: date) -> Course:
                 decision = Decision.EXTEND
                 reason = "Minor improvement; one more cycle before stopping (EHF guideline)."
             if pauses and number == 7:
-                verdict, decision = Verdict.EPISODIC, Decision.PAUSE
+                verdict, decision, reason = Verdict.EPISODIC, Decision.PAUSE, PAUSE_REASON
             if profile == "overuse" and number == 7:
                 decision = Decision.CONTINUE
             course.reviews.append(_review(rng, plan, visit, verdict, decision, reason))
@@ -411,6 +424,16 @@ def write_courses(cursor, plans, courses: list[Course], today: date) -> dict[str
                 for review in course.reviews
             ),
         ),  # fmt: skip
+        "course states": copy_rows(
+            cursor,
+            "scheduling_coursestate",
+            ["patient_id", "status", "since", "resume_on", "reason", "changed_by_id", "changed_at"],
+            (
+                _course_state(plan, course.reviews[-1])
+                for plan, course in zip(plans, courses, strict=True)
+                if course.reviews and course.reviews[-1]["decision"] in COURSE_STATES
+            ),
+        ),
         "appointments": copy_rows(
             cursor,
             "scheduling_appointment",
@@ -422,6 +445,15 @@ def write_courses(cursor, plans, courses: list[Course], today: date) -> dict[str
             ),
         ),
     }
+
+
+def _course_state(plan, review: dict) -> tuple:
+    """The course a stop or a pause left, as `reviews.reviewing.review_record` sets it."""
+    visit, decision = review["visit"], review["decision"]
+    resume_on = visit.day + timedelta(days=PAUSE_DAYS) if decision == Decision.PAUSE else None
+    status = COURSE_STATES[decision]
+    return (plan.id, status, visit.day, resume_on, review["reason"], visit.clinician_id,
+            visit.ends_at)  # fmt: skip
 
 
 def _adverse_event(rng, session_id: int, visit: Visit, today: date, now: datetime) -> tuple:

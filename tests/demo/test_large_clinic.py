@@ -11,7 +11,8 @@ from demo.bulk_patients import MARKER
 from diaries.models import DiaryDay, DiaryDose
 from patients.models import Eligibility, Patient
 from reviews.models import Review
-from scheduling.models import Appointment
+from scheduling.models import Appointment, CourseState
+from scheduling.worklists import patients_with_due_dates
 from treatments.models import InjectedSite, InjectionSession
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ def test_large_clinic(capsys):
     output = capsys.readouterr().out
     check_believable(output)
     check_rules()
+    check_courses_follow_reviews()
     check_patient_demo_follow_up()
     check_run_again(capsys)
 
@@ -103,6 +105,26 @@ def check_rules():
     for appointment in upcoming.filter(kind="injection"):
         last = last_sessions.get(appointment.patient_id)
         assert last is None or appointment.local_day >= last + timedelta(days=70)
+
+
+def check_courses_follow_reviews():
+    """A stop or a pause at the latest review leaves the course stopped or paused, as
+    recording it in the browser does; the stopped never reach the desk's lists."""
+    latest = {}
+    for review in Review.objects.filter(patient__in=synthetic()).order_by("reviewed_on"):
+        latest[review.patient_id] = review
+    ended = {pk: r for pk, r in latest.items() if r.decision in ("stop", "pause")}
+    assert ended, "the tiny clinic has a stop or a pause"
+    states = {state.patient_id: state for state in CourseState.objects.filter(pk__in=ended)}
+    assert set(states) == set(ended)
+    for pk, review in ended.items():
+        state = states[pk]
+        expected = {"stop": "stopped", "pause": "paused"}[review.decision]
+        assert (state.status, state.since) == (expected, review.reviewed_on)
+        assert state.reason and (state.resume_on is not None) == (review.decision == "pause")
+    stopped = [pk for pk, state in states.items() if state.status == "stopped"]
+    due = patients_with_due_dates(timezone.localdate()).filter(pk__in=stopped)
+    assert not due.exists()
 
 
 def check_run_again(capsys):
