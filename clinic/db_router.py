@@ -12,7 +12,8 @@ Then `ReplicaRouter` sends that request's reads there, except the models that mu
 where they are written (`PRIMARY_APPS`: sessions, users, two-factor devices, login
 lockouts, the audit trail, jobs) and any read inside a transaction (select_for_update, a
 domain function reading what it just wrote). Writes always go to the primary: a GET that
-writes (the audit row of a chart view, the session's idle clock) writes there. The job
+writes (the audit row of a chart view, the session's idle clock) writes there, and a marked
+request that writes anything but those reads from the primary from then on. The job
 runner and management commands are never marked.
 
 The page says how old its figures are (`replica_lag`, in the base template), from the one
@@ -73,6 +74,8 @@ class ReplicaRouter:
         return REPLICA
 
     def db_for_write(self, model, **hints):
+        if model._meta.app_label not in PRIMARY_APPS:
+            replica_reads.set(False)  # what a request writes it reads back from the primary
         return None  # the primary
 
     def allow_migrate(self, db, app_label, **hints):

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.databases import databases
-from clinic.db_router import WROTE_COOKIE
+from clinic.db_router import WROTE_COOKIE, ReplicaRouter, replica_reads
 from clinic.models import AuditEvent
+from patients.models import Patient
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
@@ -122,6 +123,20 @@ def test_pages_outside_the_reports_and_every_page_without_a_replica_use_the_prim
         settings.READ_REPLICA = False
         neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
     assert queries.replica.captured_queries == []
+
+
+def test_a_marked_request_that_writes_reads_what_it_wrote_from_the_primary(replica_on):
+    router = ReplicaRouter()
+    replica_reads.set(True)
+    try:
+        assert router.db_for_read(Patient) == "replica"
+        assert router.db_for_read(AuditEvent) is None  # always where it is written
+        router.db_for_write(AuditEvent)  # the audit row of a view: the reads stay put
+        assert router.db_for_read(Patient) == "replica"
+        router.db_for_write(Patient)
+        assert router.db_for_read(Patient) is None
+    finally:
+        replica_reads.set(False)
 
 
 @pytest.mark.django_db(databases=[])
