@@ -236,10 +236,12 @@ def main() -> int:
         for setup in args.setups.split(","):
             result = measure(setup, args, targets, codes, log)
             log(f"\n== {setup}")
-            for row in result.pop("pages").values():
+            rows = result.pop("pages")
+            for row in rows.values():
                 log(
                     f"  {row['label']:38} {row['requests']:5} req  {row['errors']} err  "
                     f"median {row['median']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
+                    f"{row['median'] / rows['trivial']['median']:4.1f}x trivial  "
                     f"{'replica' if row['replica'] else 'primary'}"
                 )
             for key, value in result.items():
