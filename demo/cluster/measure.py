@@ -1,33 +1,36 @@
-"""`make cluster-measure`: two app servers, PgBouncer, a primary and its replica, measured.
+"""`make cluster-measure`: app servers, PgBouncer, a primary and its replica, measured.
 
-    python -m demo.cluster.measure [--seconds 10] [--concurrency 2] [--workers 3]
+    python -m demo.cluster.measure [--seconds 12] [--concurrency 2] [--workers 2]
 
 On the cluster `make cluster-up` starts (its database seeded with `seed_demo`), it serves the
-app with two gunicorns (127.0.0.1:8101 and :8102, production settings as `make bench`) in
-three set-ups, one after the other:
-- "replica": through PgBouncer, the report pages read from the replica;
-- "primary": through PgBouncer, no replica (the same pages from the primary);
-- "direct": no PgBouncer, no replica (the connections PostgreSQL sees without a pooler).
-In each, the report pages and the trivial page are driven in turn, each page alternately on
-the two servers (`demo.bench.load.drive`), while a patient saves diary days without pause
-on both servers (the write load). Meanwhile the replica's lag and the connections at each
-server are sampled. It prints, per set-up and page, requests, median and p95, and whether
-the page said it came from the replica; then the lag and the connection counts.
+app with gunicorn (production settings as `make bench`) in two runs:
+1. "pooled": four servers through PgBouncer, two of them (8101, 8102) reading the report
+   pages from the replica ("replica"), two (8103, 8104) from the primary ("primary");
+2. "direct": four servers (8101 to 8104) straight to the primary, no PgBouncer, no replica:
+   the connections PostgreSQL sees without a pooler.
+In each run the report pages and the trivial page are driven in turn, in rounds, each page
+on every server of the run in turn (`demo.bench.load.drive`), so that a burst of load on
+this shared machine falls on the replica's servers and the primary's alike; meanwhile a
+patient saves diary days without pause on every server (the write load), and the replica's
+lag and the connections at each server are sampled every second. It prints, per set-up and
+page, requests, median and p95, the multiple of the trivial page, and whether the page said
+it came from the replica; then the lag, the connection counts and the load average.
 """
 
 import argparse
 import os
+import secrets
 import statistics
-import subprocess
 import threading
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 PRIMARY, REPLICA, POOLER = 5441, 5442, 6441
 DATABASE = os.environ.get("CLUSTER_DATABASE", "clinic_cluster")
-PORTS = (8101, 8102)
-BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+RUNS = {
+    "pooled": {"replica": (8101, 8102), "primary": (8103, 8104)},
+    "direct": {"direct": (8101, 8102, 8103, 8104)},
+}
 READ_PAGES = ("trivial", "review_queue", "worklist", "chart", "progress", "day", "week")
 
 
@@ -52,18 +55,6 @@ SETUPS = {
 }
 
 
-def sql(port: int, query: str, database: str = DATABASE) -> str:
-    """One value from psql (PgBouncer's console speaks only the simple query protocol)."""
-    result = subprocess.run(
-        [BIN / "psql", "-X", "-h", "127.0.0.1", "-U", "postgres", "-p", str(port), "-d", database]
-        + ["-tA", "-F", " ", "-c", query],
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
-    return result.stdout.strip()
-
-
 LAG = (
     "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
     "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
@@ -79,7 +70,8 @@ CLIENTS = (
 
 
 class Sampler(threading.Thread):
-    """Every half second: the replica's lag, and the connections at each server."""
+    """Every second: the replica's lag, and the connections at each server, on connections
+    of its own (not counted)."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -89,18 +81,35 @@ class Sampler(threading.Thread):
         self.primary: list[int] = []
         self.replica: list[int] = []
         self.pooler_clients: list[int] = []
+        self.pooler_servers: list[int] = []
 
     def run(self):
-        while not self.stop.wait(0.5):
-            self.lag.append(float(sql(REPLICA, LAG) or 0))
-            self.behind.append(int(float(sql(PRIMARY, BEHIND_BYTES) or 0)))
-            self.primary.append(int(sql(PRIMARY, CLIENTS) or 0))
-            self.replica.append(int(sql(REPLICA, CLIENTS) or 0))
-            pools = sql(POOLER, "SHOW POOLS", "pgbouncer").splitlines()
-            mine = [line.split() for line in pools if line.split()[:1] == [DATABASE]]
-            self.pooler_clients.append(
-                sum(int(p[2]) + int(p[3]) for p in mine)
-            )  # cl_active, cl_waiting
+        import psycopg
+        from psycopg.rows import dict_row
+
+        def connect(port: int, database: str = DATABASE):
+            return psycopg.connect(
+                url(port).replace(DATABASE, database), autocommit=True, prepare_threshold=None
+            )
+
+        with (
+            connect(PRIMARY) as primary,
+            connect(REPLICA) as replica,
+            connect(POOLER, "pgbouncer") as pooler,
+        ):
+            # PgBouncer's console understands only simple queries: a client-side cursor's.
+            console = psycopg.ClientCursor(pooler, row_factory=dict_row)
+            while not self.stop.wait(1):
+                self.lag.append(float(replica.execute(LAG).fetchone()[0] or 0))
+                self.behind.append(int(primary.execute(BEHIND_BYTES).fetchone()[0]))
+                self.primary.append(primary.execute(CLIENTS).fetchone()[0])
+                self.replica.append(replica.execute(CLIENTS).fetchone()[0])
+                console.execute("SHOW POOLS")
+                mine = [pool for pool in console.fetchall() if pool["database"] == DATABASE]
+                self.pooler_clients.append(sum(p["cl_active"] + p["cl_waiting"] for p in mine))
+                self.pooler_servers.append(
+                    sum(p["sv_active"] + p["sv_idle"] + p["sv_used"] for p in mine)
+                )
 
 
 def write_load(base_urls, cookies, saves, stop: threading.Event, count: list[int]) -> None:
@@ -129,28 +138,53 @@ def served_by_replica(base_url: str, cookies: dict, path: str) -> bool:
         client.close()
 
 
-def measure(setup: str, args, targets, codes, log) -> dict:
-    from demo.bench import load, server
-    from demo.bench.runner import OUT_DIR, build_spec
+def server_env(setup: str, secret_key: str) -> dict[str, str]:
+    """Production settings for `setup`; every server of a run has the same SECRET_KEY, as
+    servers behind one load balancer must (a session is signed with it)."""
+    from demo.bench import server
 
     env = server.production_env(SETUPS[setup]["DATABASE_URL"])
     for name in CLUSTER_SETTINGS:  # the caller's own, if any: only the set-up's count
         env.pop(name, None)
-    env.update(SETUPS[setup])
-    results = {}
+    return {**env, **SETUPS[setup], "SECRET_KEY": secret_key}
+
+
+def page_result(page: dict, run, served_by: bool) -> dict:
+    ms = sorted(run.latencies_ms)
+    return {
+        "label": page["label"],
+        "requests": len(ms),
+        "errors": run.errors,
+        "median": statistics.median(ms),
+        "p95": ms[int(0.95 * (len(ms) - 1))],
+        "replica": served_by,
+    }
+
+
+def measure(setups: dict[str, tuple[int, ...]], args, targets, codes, log) -> dict:
+    """One run: the servers of `setups` (set-up: ports) driven in turn; the results."""
+    from demo.bench import load, server
+    from demo.bench.runner import OUT_DIR, build_spec
+
+    secret_key = secrets.token_urlsafe(50)
     with ExitStack() as stack:
-        bases = [
-            stack.enter_context(
-                server.gunicorn(
-                    port=port,
-                    workers=args.workers,
-                    env=env,
-                    log_path=OUT_DIR / f"cluster-{setup}-{port}.log",
-                    log=log,
-                )
+        servers = [
+            (
+                setup,
+                stack.enter_context(
+                    server.gunicorn(
+                        port=port,
+                        workers=args.workers,
+                        env=server_env(setup, secret_key),
+                        log_path=OUT_DIR / f"cluster-{setup}-{port}.log",
+                        log=log,
+                    )
+                ),
             )
-            for port in PORTS
+            for setup, ports in setups.items()
+            for port in ports
         ]
+        bases = [base for _, base in servers]
         spec = build_spec(
             bases[0], targets, codes, seconds=args.seconds, concurrency=args.concurrency
         )
@@ -167,55 +201,58 @@ def measure(setup: str, args, targets, codes, log) -> dict:
         sampler.start()
         writer.start()
         started = time.monotonic()
-        runs = {name: load.PageRun(name, 0) for name in READ_PAGES}
+        runs = {(setup, name): load.PageRun(name, 0) for setup in setups for name in READ_PAGES}
+        share = args.seconds / spec["rounds"] / max(len(ports) for ports in setups.values())
         for number in range(spec["rounds"]):
             for name in READ_PAGES:
-                for base in bases:
+                for setup, base in servers:
                     load.drive(
                         base,
                         pages[name],
                         cookies[pages[name]["role"]],
                         spec,
                         saves,
-                        seconds=args.seconds / spec["rounds"] / len(bases),
+                        seconds=share,
                         warmup=spec["warmup"] if number == 0 else 0,
-                        run=runs[name],
+                        run=runs[setup, name],
                     )
         elapsed = time.monotonic() - started
         stop.set()
         sampler.stop.set()
         writer.join(10)
         sampler.join(10)
-        for name in READ_PAGES:
-            page = pages[name]
-            run = runs[name]
-            ms = sorted(run.latencies_ms)
-            results[name] = {
-                "label": page["label"],
-                "requests": len(ms),
-                "errors": run.errors,
-                "median": statistics.median(ms) if ms else None,
-                "p95": ms[int(0.95 * (len(ms) - 1))] if ms else None,
-                "replica": served_by_replica(bases[1], cookies[page["role"]], page["path"]),
+        results = {
+            setup: {
+                name: page_result(
+                    pages[name],
+                    runs[setup, name],
+                    served_by_replica(base, cookies[pages[name]["role"]], pages[name]["path"]),
+                )
+                for name in READ_PAGES
             }
+            for setup, base in dict(servers).items()
+        }
     return {
         "pages": results,
-        "diary saves per second": writes[0] / elapsed,
-        "load average": (load_before, os.getloadavg()),
+        "diary saves per second": round(writes[0] / elapsed, 1),
+        "load average (start, end)": (load_before, os.getloadavg()),
         "lag seconds (median, max)": (statistics.median(sampler.lag), max(sampler.lag)),
         "bytes behind (median, max)": (statistics.median(sampler.behind), max(sampler.behind)),
         "primary connections (min, max)": (min(sampler.primary), max(sampler.primary)),
         "replica connections (min, max)": (min(sampler.replica), max(sampler.replica)),
-        "PgBouncer clients (max)": max(sampler.pooler_clients),
+        "PgBouncer clients, servers (max)": (
+            max(sampler.pooler_clients),
+            max(sampler.pooler_servers),
+        ),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10, help="per page and set-up")
+    parser.add_argument("--seconds", type=float, default=12, help="per page and set-up")
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per server")
-    parser.add_argument("--setups", default=",".join(SETUPS))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--runs", default=",".join(RUNS))
     args = parser.parse_args()
     os.environ.update(DATABASE_URL=url(PRIMARY), DEBUG="1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
@@ -233,17 +270,17 @@ def main() -> int:
     targets = pick_targets()
     server.collect_static(server.production_env(url(PRIMARY)), log)
     with staff_codes([targets.logins["neurologist"], targets.logins["front_desk"]]) as codes:
-        for setup in args.setups.split(","):
-            result = measure(setup, args, targets, codes, log)
-            log(f"\n== {setup}")
-            rows = result.pop("pages")
-            for row in rows.values():
-                log(
-                    f"  {row['label']:38} {row['requests']:5} req  {row['errors']} err  "
-                    f"median {row['median']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
-                    f"{row['median'] / rows['trivial']['median']:4.1f}x trivial  "
-                    f"{'replica' if row['replica'] else 'primary'}"
-                )
+        for run_name in args.runs.split(","):
+            result = measure(RUNS[run_name], args, targets, codes, log)
+            for setup, rows in result.pop("pages").items():
+                log(f"\n== {run_name}: {setup}")
+                for row in rows.values():
+                    log(
+                        f"  {row['label']:38} {row['requests']:5} req  {row['errors']} err  "
+                        f"median {row['median']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
+                        f"{row['median'] / rows['trivial']['median']:4.1f}x trivial  "
+                        f"{'replica' if row['replica'] else 'primary'}"
+                    )
             for key, value in result.items():
                 log(f"  {key}: {value}")
     return 0
