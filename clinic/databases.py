@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 POOLERS = {"", "pgbouncer"}
 REPLICA, JOBS = "replica", "jobs"
+REPLICA_CONNECT_TIMEOUT = 3  # seconds
 
 
 def database(url: str, *, conn_max_age: int, pooled: bool) -> dict:
@@ -61,6 +62,8 @@ def databases(
         ),
         **mirror,
     }
+    # An unreachable replica costs a report page at most this, then the primary serves it.
+    aliases[REPLICA]["OPTIONS"]["connect_timeout"] = REPLICA_CONNECT_TIMEOUT
     aliases[JOBS] = {
         **database(jobs_url or url, conn_max_age=0, pooled=not jobs_url and bool(pooler)),
         **mirror,

@@ -49,8 +49,7 @@ REPLICA_PAGES = frozenset(
     }
 )
 PRIMARY_APPS = frozenset(
-    {"clinic", "sessions", "auth", "contenttypes", "admin", "axes", "otp_totp", "otp_static"}
-    | {"django_otp", "procrastinate"}
+    {"clinic", "sessions", "auth", "contenttypes", "admin", "axes", "otp_totp", "procrastinate"}
 )
 WROTE_COOKIE = "clinic_wrote"  # the primary's WAL position after the user's last write
 WROTE_COOKIE_SECONDS = 15 * 60

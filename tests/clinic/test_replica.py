@@ -6,6 +6,7 @@ database. The tests are transactional, so that connection sees what the test com
 """
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -114,6 +115,24 @@ def test_a_cookie_that_is_not_a_wal_position_sends_the_page_to_the_primary(
     assert queries.replica.captured_queries == []
 
 
+def test_a_replica_that_does_not_answer_leaves_the_page_to_the_primary(
+    replica_on, neurologist_client
+):
+    patient = PatientFactory()
+    replica = connections["replica"]
+    replica.close()
+    port = replica.settings_dict["PORT"]
+    replica.settings_dict["PORT"] = "1"  # nothing listens there: refused at once
+    try:
+        response = neurologist_client.get(reverse("patients:chart", args=[patient.pk]))
+    finally:
+        replica.close()
+        replica.settings_dict["PORT"] = port
+    assert response.status_code == 200
+    assert patient.mrn.encode() in response.content
+    assert b"Figures as of" not in response.content
+
+
 def test_pages_outside_the_reports_and_every_page_without_a_replica_use_the_primary(
     settings, neurologist_client
 ):
@@ -156,3 +175,5 @@ def test_behind_pgbouncer_no_prepared_statements_and_no_server_side_cursors():
     assert plain["default"]["OPTIONS"]["options"] == "-c jit=off"
     # Without JOBS_DATABASE_URL the worker goes where the app goes, through the pooler too.
     assert databases(url=url, pooler="pgbouncer")["jobs"]["OPTIONS"]["prepare_threshold"] is None
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_POOLER='pgpool'"):
+        databases(url=url, pooler="pgpool")
