@@ -15,6 +15,8 @@ patient saves diary days without pause on every server (the write load), and the
 lag and the connections at each server are sampled every second. It prints, per set-up and
 page, requests, median and p95, the multiple of the trivial page, and whether the page said
 it came from the replica; then the lag, the connection counts and the load average.
+3. "bulk": one big transaction on the primary (a 3-million-row scratch table, then dropped),
+   and how far the replica falls behind.
 """
 
 import argparse
@@ -60,8 +62,8 @@ LAG = (
     "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
 )
 BEHIND_BYTES = (
-    "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) "
-    "FROM pg_stat_replication"
+    "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0), "
+    "max(extract(epoch FROM replay_lag)) FROM pg_stat_replication"
 )
 CLIENTS = (
     f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{DATABASE}' "
@@ -73,9 +75,11 @@ class Sampler(threading.Thread):
     """Every second: the replica's lag, and the connections at each server, on connections
     of its own (not counted)."""
 
-    def __init__(self):
+    def __init__(self, every: float = 1):
         super().__init__(daemon=True)
+        self.every = every
         self.stop = threading.Event()
+        self.replay_lag: list[float] = []
         self.lag: list[float] = []
         self.behind: list[int] = []
         self.primary: list[int] = []
@@ -99,9 +103,11 @@ class Sampler(threading.Thread):
         ):
             # PgBouncer's console understands only simple queries: a client-side cursor's.
             console = psycopg.ClientCursor(pooler, row_factory=dict_row)
-            while not self.stop.wait(1):
+            while not self.stop.wait(self.every):
                 self.lag.append(float(replica.execute(LAG).fetchone()[0] or 0))
-                self.behind.append(int(primary.execute(BEHIND_BYTES).fetchone()[0]))
+                behind, replay_lag = primary.execute(BEHIND_BYTES).fetchone()
+                self.behind.append(int(behind))
+                self.replay_lag.append(float(replay_lag or 0))
                 self.primary.append(primary.execute(CLIENTS).fetchone()[0])
                 self.replica.append(replica.execute(CLIENTS).fetchone()[0])
                 console.execute("SHOW POOLS")
@@ -247,12 +253,43 @@ def measure(setups: dict[str, tuple[int, ...]], args, targets, codes, log) -> di
     }
 
 
+SCRATCH_ROWS = 3_000_000
+
+
+def bulk_write(log) -> None:
+    """The replica under one big transaction on the primary: a scratch table of 3 million
+    rows (about 200 MB) made and dropped, the lag sampled every quarter second."""
+    import psycopg
+
+    sampler = Sampler(every=0.25)
+    sampler.start()
+    time.sleep(1)
+    with psycopg.connect(url(PRIMARY), autocommit=True) as primary:
+        started = time.monotonic()
+        primary.execute(
+            "CREATE TABLE cluster_measure_scratch AS SELECT g, md5(g::text) AS h "
+            f"FROM generate_series(1, {SCRATCH_ROWS}) g"
+        )
+        took = time.monotonic() - started
+        size = primary.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('cluster_measure_scratch'))"
+        ).fetchone()[0]
+        time.sleep(5)  # the replica catches up
+        primary.execute("DROP TABLE cluster_measure_scratch")
+    sampler.stop.set()
+    sampler.join(10)
+    log(f"\n== bulk: CREATE TABLE AS of {SCRATCH_ROWS:,} rows ({size}) in {took:.1f} s")
+    log(f"  replay_lag at the primary, max: {max(sampler.replay_lag):.2f} s")
+    log(f"  bytes behind, max: {max(sampler.behind):,}")
+    log(f"  the lag pages show (and judge by), max: {max(sampler.lag):.1f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=12, help="per page and set-up")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
-    parser.add_argument("--runs", default=",".join(RUNS))
+    parser.add_argument("--runs", default=",".join([*RUNS, "bulk"]))
     args = parser.parse_args()
     os.environ.update(DATABASE_URL=url(PRIMARY), DEBUG="1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
@@ -271,6 +308,9 @@ def main() -> int:
     server.collect_static(server.production_env(url(PRIMARY)), log)
     with staff_codes([targets.logins["neurologist"], targets.logins["front_desk"]]) as codes:
         for run_name in args.runs.split(","):
+            if run_name == "bulk":
+                bulk_write(log)
+                continue
             result = measure(RUNS[run_name], args, targets, codes, log)
             for setup, rows in result.pop("pages").items():
                 log(f"\n== {run_name}: {setup}")
