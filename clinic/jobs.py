@@ -15,13 +15,22 @@ Why several workers on several hosts are safe:
   as Django does around a request (procrastinate's `DjangoApp`), so a database restart costs
   at most one retried job.
 Jobs should still be idempotent (reminders are: each is sent once whatever runs it).
+
+Jobs are deferred on the request's own connection, so a deferral joins its transaction; the
+worker waits for jobs on a connection of its own, to the `jobs` alias (JOBS_DATABASE_URL:
+straight to PostgreSQL even when the app goes through PgBouncer, whose transaction mode
+cannot LISTEN; clinic/databases.py).
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from procrastinate import RetryStrategy
+from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.contrib.django.utils import connector_params
+
+from clinic.databases import JOBS
 
 # Up to 5 retries after the first failure, waiting 5 s, 25 s, 2 min, 10 min and 52 min.
 RETRY = RetryStrategy(max_attempts=5, exponential_wait=5)
@@ -46,3 +55,16 @@ def periodic(*, cron: str, name: str, **options) -> Callable:
 def tick_time(timestamp: int) -> datetime:
     """The instant a periodic job is for: jobs take their time from it, never the wall clock."""
     return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+class ClinicConnector(DjangoConnector):
+    """Procrastinate's Django connector, whose worker connects to the `jobs` alias."""
+
+    def get_worker_connector(self) -> PsycopgConnector:
+        return PsycopgConnector(kwargs=connector_params(JOBS))
+
+
+def connect_worker_directly(clinic_app: App) -> None:
+    """PROCRASTINATE_ON_APP_READY: deferrals stay on `default` (the caller's transaction);
+    `manage.py procrastinate worker` asks this connector for the worker's."""
+    clinic_app.connector = clinic_app.job_manager.connector = ClinicConnector(alias="default")

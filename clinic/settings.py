@@ -7,8 +7,9 @@ under `var/`. Production sets at least SECRET_KEY, ALLOWED_HOSTS and DATABASE_UR
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from clinic.databases import databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -134,28 +135,32 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, or the embedded server under var/pgdata.
+# Database: DATABASE_URL, or the embedded server under var/pgdata. Past one machine
+# (clinic/databases.py, clinic/db_router.py, docs/deploy.md): DATABASE_POOLER=pgbouncer when
+# DATABASE_URL goes through PgBouncer in transaction mode; DATABASE_REPLICA_URL, a streaming
+# replica the report pages read from (READ_REPLICA) when it is at most
+# REPLICA_MAX_LAG_SECONDS behind; JOBS_DATABASE_URL, the job worker's direct connection.
 if os.environ.get("DATABASE_URL"):
     DATABASE_URL = os.environ["DATABASE_URL"]
 else:
     from clinic.localdb import local_database_url
 
     DATABASE_URL = local_database_url(VAR_DIR / "pgdata")
-# Connections are kept between requests (DB_CONN_MAX_AGE seconds) and checked before a
-# request reuses one, so a worker's first request after a database restart or failover
-# reconnects instead of failing (tests/clinic/test_db_restart.py).
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-    )
-}
-# PostgreSQL's JIT compiler costs tens of milliseconds a query and pays off only on long
-# analytical queries: a page's queries are short, so it is off (docs/deploy.md, PgBouncer).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-if os.environ.get("TEST_DATABASE_NAME"):  # lets parallel test runs use separate databases
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
-if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL.")
+DATABASES = databases(
+    url=DATABASE_URL,
+    replica_url=os.environ.get("DATABASE_REPLICA_URL", ""),
+    jobs_url=os.environ.get("JOBS_DATABASE_URL", ""),
+    pooler=os.environ.get("DATABASE_POOLER", ""),
+    conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    test_name=os.environ.get("TEST_DATABASE_NAME", ""),
+)
+DATABASE_ROUTERS = ["clinic.db_router.ReplicaRouter"]
+READ_REPLICA = bool(os.environ.get("DATABASE_REPLICA_URL"))
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 60)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "clinic.db_router.ReplicaReadsMiddleware"
+)
+PROCRASTINATE_ON_APP_READY = "clinic.jobs.connect_worker_directly"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clinic.User"

@@ -70,7 +70,7 @@ def run_workers(count: int = 2) -> None:
     start = threading.Barrier(count)
 
     def work(n: int) -> None:
-        worker_app = app.with_connector(PsycopgConnector(kwargs=connector_params()))
+        worker_app = app.with_connector(app.connector.get_worker_connector())  # the `jobs` alias
         worker_app.periodic_registry = PeriodicRegistry()  # the real clock's ticks: not here
         start.wait(10)
         worker_app.run_worker(
