@@ -201,6 +201,7 @@ def call_back(*, request, today) -> list[Section]:
     context = {
         "title": "Patients to call back",
         "rows": [],
+        "count": 0,
         "rows_per_list": 25,
         "testid": "call-back",
         "today": today,
