@@ -20,8 +20,6 @@ WEEKDAY_DAY_MONTH = pgettext_lazy("date format: Tuesday 2 June", "l j F")
 WEEKDAY_DAY_MONTH_AT = pgettext_lazy("date format: Tuesday 2 June at 09:00", r"l j F \a\t H:i")
 WEEKDAY_DATE_AT = pgettext_lazy("date format: Tuesday 2 June 2026 at 09:00", r"l j F Y \a\t H:i")
 SHORT_WEEKDAY_DAY_MONTH_AT = pgettext_lazy("date format: Tue 2 Jun at 09:00", r"D j M \a\t H:i")
-SHORT_DATE_TIME = pgettext_lazy("date format: 2 Jun 2026 09:00", "j M Y H:i")
-SHORT_DATE = pgettext_lazy("date format: 2 Jun 2026", "j M Y")
 
 
 def language_of(patient) -> str:
