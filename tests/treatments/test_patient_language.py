@@ -39,7 +39,7 @@ def test_the_after_care_sheet_staff_print_is_in_the_patients_language(
     assert "Su próximo tratamiento corresponde el 15 de febrero de 2027" in page
     assert "Permanezca erguido/a (sentado/a o de pie) durante <strong>4 horas</strong>." in page
     assert "Pida ayuda urgente (llame al 999) si tiene" in page
-    assert '<div lang="es">' in page
+    assert '<article class="print-page col-lg-9" lang="es">' in page
     assert "Back to the chart" in page  # the clinic's page around the sheet
 
 
