@@ -208,7 +208,7 @@ def test_a_spanish_patients_letter_is_in_spanish_and_the_gp_letter_stays_english
     assert "<strong>Continuar el tratamiento.</strong>" in html
     assert "Seguirá con las inyecciones" in html
     assert "Nos comentó: ptosis palpebral (párpado caído)." in html
-    assert "Un cordial saludo," in html
+    assert "Un cordial saludo," in html and "N.º de historia " in html
     assert letter.figures["latest_cycle"] == "Cycle 2"  # the figures kept are the clinic's
     assert b"%PDF" in bytes(letter.pdf)[:8]
     gp = IssuedLetter.objects.get(kind="gp").html
