@@ -9,7 +9,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from clinic.patient_language import in_language_of
 from clinic.roles import GROUP_NAMES, Role
 from diaries.models import PortalInvitation
 from patients.models import Patient
@@ -39,18 +41,20 @@ def invitation_send(*, patient: Patient, by, build_absolute_uri) -> PortalInvita
         expires_at=now + PortalInvitation.VALID_FOR,
     )
     link = build_absolute_uri(reverse("portal:accept_invitation", args=[token]))
-    send_mail(
-        subject="Your headache diary: set your password",
-        message=(
-            f"Dear {patient.given_name},\n\n"
-            "The clinic has invited you to its patient portal, where you keep your headache "
-            "diary. Open this link to choose your password (it works once, for 7 days):\n\n"
-            f"{link}\n\n"
-            "If you did not expect this email, you can ignore it."
-        ),
-        from_email=None,
-        recipient_list=[patient.email],
-    )
+    with in_language_of(patient):
+        send_mail(
+            subject=_("Your headache diary: set your password"),
+            message=_(
+                "Dear %(name)s,\n\n"
+                "The clinic has invited you to its patient portal, where you keep your headache "
+                "diary. Open this link to choose your password (it works once, for 7 days):\n\n"
+                "%(link)s\n\n"
+                "If you did not expect this email, you can ignore it."
+            )
+            % {"name": patient.given_name, "link": link},
+            from_email=None,
+            recipient_list=[patient.email],
+        )
     return invitation
 
 

@@ -30,10 +30,13 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pywebpush import WebPushException, webpush
 from requests import RequestException
 
 from clinic.context_processors import clinic_details
+from clinic.patient_language import WEEKDAY_DAY_MONTH, in_language_of, shown
 from clinic.sms import InvalidNumber, send_sms
 from diaries.models import DiaryDay, DiaryNudge, DiaryNudgeSettings, NudgeChannel, PushSubscription
 from patients.models import Patient
@@ -193,26 +196,62 @@ class Message:
 
 
 def message(nudge: DiaryNudge, missed: list[date]) -> Message:
+    """What a reminder says, in the patient's language."""
+    with in_language_of(nudge.patient):
+        return _message(nudge, missed)
+
+
+def _message(nudge: DiaryNudge, missed: list[date]) -> Message:
     clinic = clinic_details()
     patient = nudge.patient
     portal = f"{settings.SITE_URL}{reverse('portal:home')}"
     stop = stop_url(patient)
     if nudge.kind == Kind.DAILY:
-        subject = "Your headache diary for today"
-        text = f"Today, {nudge.for_day:%A %-d %B}, is not in your headache diary yet."
-        short = "today is not in your headache diary yet"
+        subject = _("Your headache diary for today")
+        text = _("Today, %(day)s, is not in your headache diary yet.") % {
+            "day": shown(nudge.for_day, WEEKDAY_DAY_MONTH)
+        }
+        short = _("today is not in your headache diary yet")
     else:
-        days = ", ".join(f"{day:%A %-d %B}" for day in missed)
-        count = f"{len(missed)} day{'s' if len(missed) != 1 else ''}"
-        subject = f"{count} missing from your headache diary"
-        text = f"These days of the past week are not in your headache diary: {days}."
-        short = f"{count} of the past week missing from your headache diary"
-    body = (
-        f"Dear {patient.given_name},\n\n{text} Filling it in takes a tap, and a complete diary "
-        f"is what your review is based on:\n{portal}\n\n"
-        f"To stop these reminders: {stop}\n\n{clinic['name']}\nTelephone {clinic['telephone']}"
-    )
-    sms = f"{clinic['name']}: {short}. {portal} Stop these reminders: {stop}"
+        days = ", ".join(shown(day, WEEKDAY_DAY_MONTH) for day in missed)
+        count = {"count": len(missed)}
+        subject = (
+            ngettext(
+                "%(count)d day missing from your headache diary",
+                "%(count)d days missing from your headache diary",
+                len(missed),
+            )
+            % count
+        )
+        text = _("These days of the past week are not in your headache diary: %(days)s.") % {
+            "days": days
+        }
+        short = (
+            ngettext(
+                "%(count)d day of the past week missing from your headache diary",
+                "%(count)d days of the past week missing from your headache diary",
+                len(missed),
+            )
+            % count
+        )
+    body = _(
+        "Dear %(name)s,\n\n%(text)s Filling it in takes a tap, and a complete diary is what "
+        "your review is based on:\n%(portal)s\n\n"
+        "To stop these reminders: %(stop)s\n\n%(clinic)s\nTelephone %(telephone)s"
+    ) % {
+        "name": patient.given_name,
+        "text": text,
+        "portal": portal,
+        "stop": stop,
+        "clinic": clinic["name"],
+        "telephone": clinic["telephone"],
+    }
+    sms = _("%(clinic)s: %(short)s. %(portal)s Stop these reminders: %(stop)s") % {
+        "clinic": clinic["name"],
+        "short": short,
+        "portal": portal,
+        "stop": stop,
+    }
     return Message(subject, text, body, sms)
 
 

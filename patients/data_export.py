@@ -19,20 +19,25 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from clinic import audit
+from clinic.patient_language import DAY_MONTH_YEAR, in_language_of, shown
 from patients.models import Eligibility, Patient
 
-ARCHIVE_README = """Your records from {clinic}, exported on {today}.
+ARCHIVE_README = gettext_lazy(
+    """Your records from %(clinic)s, exported on %(today)s.
 
 record.json      your details, eligibility, medicines tried before, precautions, every
                  injection session with its sites and units, side effects, reviews and
                  appointments, with the clinic's names for each item and people by name
+                 (in English, the language of the clinic's records)
 diary.csv        your headache diary (one line per day; opens in a spreadsheet)
 appointments.ics your appointments (opens in a calendar program)
 after-care/      the after-care sheet of each injection session
 """
+)
 
 RowsProvider = Callable[[Patient], dict[str, list]]
 # A file's content is text or bytes, or an iterable of chunks written to the zip as they come.
@@ -144,9 +149,14 @@ def archive_chunks(patient: Patient, request) -> Iterator[bytes]:
     today = timezone.localdate()
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
-        readme = ARCHIVE_README.format(clinic=settings.CLINIC_NAME, today=f"{today:%-d %B %Y}")
+        with in_language_of(patient):
+            readme = ARCHIVE_README % {
+                "clinic": settings.CLINIC_NAME,
+                "today": shown(today, DAY_MONTH_YEAR),
+            }
         archive.writestr("README.txt", readme)
-        record = json.dumps(patient_record(patient), cls=DjangoJSONEncoder, indent=2)
+        with translation.override(settings.LANGUAGE_CODE):  # the clinic's words for its records
+            record = json.dumps(patient_record(patient), cls=DjangoJSONEncoder, indent=2)
         archive.writestr("record.json", record)
         yield sink.take()
         for provider in _file_providers:

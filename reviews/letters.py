@@ -11,9 +11,12 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from clinic import audit
 from clinic.context_processors import clinic_details
+from clinic.patient_language import DAY_MONTH_YEAR, in_language_of, shown
 from diaries.metrics import rounded
 from patients.eligibility import assess_nice
 from patients.models import Eligibility
@@ -57,15 +60,28 @@ def gp_actions(review: Review) -> list[str]:
 
 
 def patient_next_steps(review: Review) -> str:
-    """The same, in plain words for the patient."""
+    """The same, in plain words for the patient (in the active language)."""
     if review.decision == Decision.CONTINUE:
-        return "You will carry on with the injections. We will book your next one, about 12 weeks after the last."  # noqa: E501
+        return _(
+            "You will carry on with the injections. We will book your next one, about 12 weeks "
+            "after the last."
+        )
     if review.decision == Decision.EXTEND:
-        return "You will have one more round of injections, and then we will look again at how you are doing."  # noqa: E501
+        return _(
+            "You will have one more round of injections, and then we will look again at how "
+            "you are doing."
+        )
     if review.decision == Decision.PAUSE:
-        until = f" until {review.resume_on:%-d %B %Y}" if review.resume_on else ""
-        return f"We are taking a break from the injections{until}. If your headaches come back on most days before then, please contact us or your GP."  # noqa: E501
-    return "The injections have stopped. Your GP will talk with you about other treatments."
+        if review.resume_on:
+            return _(
+                "We are taking a break from the injections until %(resume)s. If your headaches "
+                "come back on most days before then, please contact us or your GP."
+            ) % {"resume": shown(review.resume_on, DAY_MONTH_YEAR)}
+        return _(
+            "We are taking a break from the injections. If your headaches come back on most "
+            "days, please contact us or your GP."
+        )
+    return _("The injections have stopped. Your GP will talk with you about other treatments.")
 
 
 def key_figures(progress) -> dict:
@@ -124,9 +140,15 @@ def letter_context(review: Review) -> dict:
 
 
 def render_letter_html(review: Review, kind: str) -> tuple[str, dict]:
-    """The letter's HTML and its key figures."""
-    context = letter_context(review)
-    return render_to_string(TEMPLATES[kind], context), context["figures"]
+    """The letter's HTML and its key figures: the patient's letter in their language, the GP's
+    in the clinic's."""
+    if kind == IssuedLetter.Kind.PATIENT:
+        language = in_language_of(review.patient)
+    else:
+        language = translation.override(settings.LANGUAGE_CODE)
+    with language:
+        context = letter_context(review)
+        return render_to_string(TEMPLATES[kind], context), context["figures"]
 
 
 def render_pdf(html: str, page_size: str) -> bytes:

@@ -7,9 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Alarm, Calendar, Event
 
 from clinic.context_processors import clinic_details
+from clinic.patient_language import in_language_of
 from scheduling.models import Appointment, CalendarFeed
 
 FEED_DAYS_BACK = 30
@@ -22,7 +25,10 @@ ICS_STATUS = {
     Status.CANCELLED: "CANCELLED",
     Status.NO_SHOW: "CANCELLED",
 }
-PAST_SUMMARY = {Status.COMPLETED: "Attended", Status.NO_SHOW: "Did not attend"}
+PAST_SUMMARY = {
+    Status.COMPLETED: gettext_lazy("Attended"),
+    Status.NO_SHOW: gettext_lazy("Did not attend"),
+}
 
 
 def _calendar(name: str) -> Calendar:
@@ -53,18 +59,22 @@ def _event(appointment: Appointment, summary: str, host: str) -> Event:
 def _day_before_alarm(summary: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"Tomorrow: {summary}")
+    alarm.add("description", _("Tomorrow: %(summary)s") % {"summary": summary})
     alarm.add("trigger", timedelta(days=-1))
     return alarm
 
 
 def patient_calendar(patient, host: str) -> bytes:
-    """Every appointment of the patient, cancelled ones marked as such."""
-    calendar = _calendar(f"{settings.CLINIC_NAME}: my appointments")
-    for appointment in patient.appointments.select_related("clinician"):
-        summary = f"{appointment.get_kind_display()} with {appointment.clinician}"
-        calendar.add_component(_event(appointment, summary, host))
-    return calendar.to_ical()
+    """Every appointment of the patient, cancelled ones marked as such, in their language."""
+    with in_language_of(patient):
+        calendar = _calendar(_("%(clinic)s: my appointments") % {"clinic": settings.CLINIC_NAME})
+        for appointment in patient.appointments.select_related("clinician"):
+            summary = _("%(kind)s with %(clinician)s") % {
+                "kind": appointment.get_kind_display(),
+                "clinician": appointment.clinician,
+            }
+            calendar.add_component(_event(appointment, summary, host))
+        return calendar.to_ical()
 
 
 def clinician_calendar(feed: CalendarFeed, host: str) -> bytes:

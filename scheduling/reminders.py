@@ -31,8 +31,17 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clinic.context_processors import clinic_details
+from clinic.patient_language import (
+    DAY_MONTH_YEAR,
+    SHORT_WEEKDAY_DAY_MONTH_AT,
+    WEEKDAY_DATE_AT,
+    WEEKDAY_DAY_MONTH_AT,
+    in_language_of,
+    shown,
+)
 from clinic.sms import InvalidNumber, send_sms
 from patients.models import Patient
 from scheduling.calendar import local_datetime
@@ -216,64 +225,103 @@ def reminder_answer(*, token: str, now: datetime) -> Reminder:
 
 
 def message(reminder: Reminder, *, links: bool) -> tuple[str, str]:
-    """The subject and text of a reminder or check-in prompt; `links` adds the confirm and
-    change links (email and SMS)."""
+    """The subject and text of a reminder or check-in prompt, in the patient's language; `links`
+    adds the confirm and change links (email and SMS)."""
+    with in_language_of(reminder.patient):
+        if reminder.kind == Kind.CHECK_IN:
+            return _check_in_message(reminder, links=links)
+        return _appointment_message(reminder, links=links)
+
+
+def _signature(clinic: dict) -> str:
+    return _("%(name)s\n%(address)s\nTelephone %(telephone)s") % clinic
+
+
+def _check_in_message(reminder: Reminder, *, links: bool) -> tuple[str, str]:
     clinic = clinic_details()
-    patient = reminder.patient
-    signature = f"{clinic['name']}\n{clinic['address']}\nTelephone {clinic['telephone']}"
-    if reminder.kind == Kind.CHECK_IN:
-        session = reminder.session
-        closes = session.performed_on + timedelta(days=CHECK_IN_UNTIL_DAYS)
-        symptoms = ", ".join(label.lower() for label, _ in QUESTIONS.values())
-        portal = f"{settings.SITE_URL}{reverse('check_in:answer', args=[session.pk])}"
-        return "How have you been since your injection?", (
-            f"Dear {patient.given_name},\n\n"
-            f"Please tell us how you have been since your injection on "
-            f"{session.performed_on:%-d %B %Y}: whether you have had {symptoms}. "
-            f"Answer the check-in in the patient portal by {closes:%-d %B %Y}"
-            + (f" ({portal})" if links else "")
-            + f", or phone the clinic on {clinic['telephone']}.\n\n"
-            "If you have trouble swallowing or breathing, get urgent medical help now.\n\n"
-            f"{signature}"
-        )
+    session = reminder.session
+    closes = session.performed_on + timedelta(days=CHECK_IN_UNTIL_DAYS)
+    symptoms = ", ".join(str(label).lower() for label, _help in QUESTIONS.values())
+    portal = f" ({settings.SITE_URL}{reverse('check_in:answer', args=[session.pk])})"
+    body = _(
+        "Dear %(name)s,\n\n"
+        "Please tell us how you have been since your injection on %(injected)s: whether you "
+        "have had %(symptoms)s. Answer the check-in in the patient portal by %(closes)s%(link)s, "
+        "or phone the clinic on %(telephone)s.\n\n"
+        "If you have trouble swallowing or breathing, get urgent medical help now.\n\n"
+        "%(signature)s"
+    ) % {
+        "name": reminder.patient.given_name,
+        "injected": shown(session.performed_on, DAY_MONTH_YEAR),
+        "symptoms": symptoms,
+        "closes": shown(closes, DAY_MONTH_YEAR),
+        "link": portal if links else "",
+        "telephone": clinic["telephone"],
+        "signature": _signature(clinic),
+    }
+    return _("How have you been since your injection?"), body
+
+
+def _appointment_message(reminder: Reminder, *, links: bool) -> tuple[str, str]:
+    clinic = clinic_details()
     appointment = reminder.appointment
     starts_at = timezone.localtime(appointment.starts_at)
-    subject = f"Reminder: your appointment on {starts_at:%A %-d %B at %H:%M}"
+    subject = _("Reminder: your appointment on %(when)s") % {
+        "when": shown(starts_at, WEEKDAY_DAY_MONTH_AT)
+    }
     answer = (
-        f"Please confirm you are coming: {link_url(reminder, 'confirm')}\n"
-        f"Need to change it? {link_url(reminder, 'change')}\n\n"
+        _("Please confirm you are coming: %(confirm)s\nNeed to change it? %(change)s\n\n")
+        % {"confirm": link_url(reminder, "confirm"), "change": link_url(reminder, "change")}
         if links
         else ""
     )
-    body = (
-        f"Dear {patient.given_name},\n\n"
-        f"This is a reminder of your {appointment.get_kind_display().lower()} appointment "
-        f"with {appointment.clinician} at {clinic['name']} "
-        f"on {starts_at:%A %-d %B %Y at %H:%M}.\n\n"
-        f"{answer}"
-        "If you cannot come, please phone the clinic on "
-        f"{clinic['telephone']} so that someone else can have the slot.\n\n"
-        f"{signature}"
-    )
+    body = _(
+        "Dear %(name)s,\n\n"
+        "This is a reminder of your %(kind)s appointment with %(clinician)s at %(clinic)s "
+        "on %(when)s.\n\n"
+        "%(answer)s"
+        "If you cannot come, please phone the clinic on %(telephone)s so that someone else can "
+        "have the slot.\n\n"
+        "%(signature)s"
+    ) % {
+        "name": reminder.patient.given_name,
+        "kind": appointment.get_kind_display().lower(),
+        "clinician": appointment.clinician,
+        "clinic": clinic["name"],
+        "when": shown(starts_at, WEEKDAY_DATE_AT),
+        "answer": answer,
+        "telephone": clinic["telephone"],
+        "signature": _signature(clinic),
+    }
     return subject, body
 
 
 def sms_text(reminder: Reminder) -> str:
-    """A short text: one or two SMS segments."""
+    """A short text, in the patient's language: one or two SMS segments."""
     clinic = clinic_details()
-    if reminder.kind == Kind.CHECK_IN:
-        return (
-            f"{clinic['name']}: how have you been since your injection? Please answer the "
-            f"check-in in the portal ({settings.SITE_URL}"
-            f"{reverse('check_in:answer', args=[reminder.session_id])}) or call "
-            f"{clinic['telephone']}. Trouble swallowing or breathing: get urgent help."
-        )
-    when = timezone.localtime(reminder.appointment.starts_at)
-    return (
-        f"{clinic['name']}: your appointment is on {when:%a %-d %b at %H:%M}. "
-        f"Confirm: {link_url(reminder, 'confirm')} Change: {link_url(reminder, 'change')} "
-        f"Or call {clinic['telephone']}."
-    )
+    with in_language_of(reminder.patient):
+        if reminder.kind == Kind.CHECK_IN:
+            return _(
+                "%(clinic)s: how have you been since your injection? Please answer the check-in "
+                "in the portal (%(link)s) or call %(telephone)s. Trouble swallowing or "
+                "breathing: get urgent help."
+            ) % {
+                "clinic": clinic["name"],
+                "link": f"{settings.SITE_URL}"
+                f"{reverse('check_in:answer', args=[reminder.session_id])}",
+                "telephone": clinic["telephone"],
+            }
+        when = timezone.localtime(reminder.appointment.starts_at)
+        return _(
+            "%(clinic)s: your appointment is on %(when)s. Confirm: %(confirm)s Change: "
+            "%(change)s Or call %(telephone)s."
+        ) % {
+            "clinic": clinic["name"],
+            "when": shown(when, SHORT_WEEKDAY_DAY_MONTH_AT),
+            "confirm": link_url(reminder, "confirm"),
+            "change": link_url(reminder, "change"),
+            "telephone": clinic["telephone"],
+        }
 
 
 # ---- sending ---------------------------------------------------------------------------------

@@ -20,8 +20,16 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clinic.context_processors import clinic_details
+from clinic.patient_language import (
+    DAY_MONTH_AT,
+    WEEKDAY_DATE_AT,
+    WEEKDAY_DAY_MONTH_AT,
+    in_language_of,
+    shown,
+)
 from clinic.sms import send_sms
 from patients.models import Patient
 from scheduling.booking import (
@@ -357,28 +365,37 @@ def offer_from_token(token: str) -> SlotOffer:
 
 
 def _offer_text(offer: SlotOffer) -> tuple[str, str]:
-    when = timezone.localtime(offer.starts_at)
-    kind = offer.get_kind_display().lower()
-    clinic = clinic_details()
-    dear = f"Dear {offer.patient.given_name},\n\n"
-    sign = f"\n\n{clinic['name']}\n{clinic['telephone']}"
-    if offer.state == State.GONE:
-        return (
-            "The earlier appointment has gone",
-            f"{dear}Sorry: the {kind} appointment on {when:%A %-d %B at %H:%M} that we offered "
-            "you has been taken by someone else. You stay on our waitlist, and we will tell you "
-            f"when another earlier slot frees up.{sign}",
-        )
-    answer_by = timezone.localtime(offer.expires_at)
-    return (
-        f"An earlier appointment: {when:%A %-d %B at %H:%M}",
-        f"{dear}An earlier {kind} appointment has become free: {when:%A %-d %B %Y at %H:%M} "
-        f"with {offer.clinician}. If you would like it, open this link and press Accept "
-        f"(the first to accept gets it; it works until {answer_by:%-d %B at %H:%M}):\n\n"
-        f"{offer_link(offer)}\n\n"
-        "If you accept, your later appointment is moved to this one."
-        f"\nIf you cannot use the link, phone us on {clinic['telephone']}.{sign}",
-    )
+    """The subject and text of the offer's message, in the patient's language."""
+    with in_language_of(offer.patient):
+        when = timezone.localtime(offer.starts_at)
+        clinic = clinic_details()
+        said = {
+            "name": offer.patient.given_name,
+            "kind": offer.get_kind_display().lower(),
+            "sign": f"\n\n{clinic['name']}\n{clinic['telephone']}",
+            "telephone": clinic["telephone"],
+        }
+        if offer.state == State.GONE:
+            return _("The earlier appointment has gone"), _(
+                "Dear %(name)s,\n\nSorry: the %(kind)s appointment on %(when)s that we offered "
+                "you has been taken by someone else. You stay on our waitlist, and we will tell "
+                "you when another earlier slot frees up.%(sign)s"
+            ) % {**said, "when": shown(when, WEEKDAY_DAY_MONTH_AT)}
+        return _("An earlier appointment: %(when)s") % {
+            "when": shown(when, WEEKDAY_DAY_MONTH_AT)
+        }, _(
+            "Dear %(name)s,\n\nAn earlier %(kind)s appointment has become free: %(when)s with "
+            "%(clinician)s. If you would like it, open this link and press Accept (the first to "
+            "accept gets it; it works until %(answer_by)s):\n\n%(link)s\n\n"
+            "If you accept, your later appointment is moved to this one.\n"
+            "If you cannot use the link, phone us on %(telephone)s.%(sign)s"
+        ) % {
+            **said,
+            "when": shown(when, WEEKDAY_DATE_AT),
+            "clinician": offer.clinician,
+            "answer_by": shown(timezone.localtime(offer.expires_at), DAY_MONTH_AT),
+            "link": offer_link(offer),
+        }
 
 
 def offer_channel(patient: Patient) -> str | None:
@@ -434,7 +451,7 @@ def _book(offer: SlotOffer, entry: WaitlistEntry, now: datetime) -> Appointment:
             now=now,
             because=MOVED_EARLIER,
         )
-    appointment, _ = appointment_book(
+    appointment, _cautions = appointment_book(
         patient=offer.patient,
         clinician=offer.clinician,
         kind=offer.kind,

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
 from treatments.models import AdverseEvent, InjectionSession, SideEffectCheckIn
@@ -20,10 +21,10 @@ CHECK_IN_UNTIL_DAYS = 28
 
 # What the check-in asks, and the adverse event each answer records.
 QUESTIONS = {
-    "neck": ("Neck pain or weakness", AdverseEvent.Kind.NECK_PAIN),
-    "eyelid": ("A drooping eyelid", AdverseEvent.Kind.PTOSIS),
-    "swallowing": ("Trouble swallowing", AdverseEvent.Kind.DYSPHAGIA),
-    "breathing": ("Trouble breathing", AdverseEvent.Kind.BREATHING),
+    "neck": (_("Neck pain or weakness"), AdverseEvent.Kind.NECK_PAIN),
+    "eyelid": (_("A drooping eyelid"), AdverseEvent.Kind.PTOSIS),
+    "swallowing": (_("Trouble swallowing"), AdverseEvent.Kind.DYSPHAGIA),
+    "breathing": (_("Trouble breathing"), AdverseEvent.Kind.BREATHING),
 }
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from patients.models import Patient
@@ -51,10 +52,10 @@ class VerdictDisplay:
 
 
 class Decision(models.TextChoices):
-    CONTINUE = "continue", "Continue treatment"
-    STOP = "stop", "Stop treatment"
-    PAUSE = "pause", "Pause (treatment break)"
-    EXTEND = "extend", "One more cycle, then review"
+    CONTINUE = "continue", _("Continue treatment")
+    STOP = "stop", _("Stop treatment")
+    PAUSE = "pause", _("Pause (treatment break)")
+    EXTEND = "extend", _("One more cycle, then review")
 
 
 # The decision each verdict suggests; any other decision needs a reason.

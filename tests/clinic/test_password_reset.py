@@ -9,6 +9,7 @@ from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from clinic.account_views import RESETS_PER_ADDRESS_PER_HOUR, RESETS_PER_EMAIL_PER_HOUR
+from tests.factories import PortalPatientFactory
 from tests.jobs import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,20 @@ def test_one_network_address_gets_at_most_ten_resets_an_hour(client, neurologist
     ask(client, "neuro@example.org", address="203.0.113.8")  # another address is not limited
     run_queued_jobs()
     assert mail.outbox[-1].to == ["neuro@example.org"]
+
+
+def test_a_patient_gets_the_reset_email_in_their_language_and_staff_in_english(client, neurologist):
+    spanish = PortalPatientFactory(language="es", user__first_name="Lucía")
+    english = PortalPatientFactory(user__first_name="Jane")
+    for user in (spanish.user, neurologist, english.user):
+        ask(client, user.email, address=f"192.0.2.{user.pk % 200}")
+    assert run_queued_jobs() == 3  # one job after another: each email in its own language
+    sent = {message.to[0]: message for message in mail.outbox}
+    in_spanish = sent[spanish.user.email]
+    assert in_spanish.subject.startswith("Restablezca su contraseña de ")
+    assert in_spanish.body.startswith("Hola, Lucía:")
+    assert "abra este enlace en las próximas dos horas" in in_spanish.body
+    assert "/accounts/password/reset/" in in_spanish.body
+    for user in (neurologist, english.user):
+        assert sent[user.email].subject.startswith("Reset your ")
+        assert "open this link within two hours" in sent[user.email].body

@@ -185,3 +185,32 @@ def test_letters_print_on_a4_and_us_letter(neurologist, review, page_size, width
         ["pdftoppm", "-png", "-r", "50", tmp_path / "letter.pdf", tmp_path / "page"], check=True
     )
     assert list(tmp_path.glob("page*.png"))
+
+
+def test_a_spanish_patients_letter_is_in_spanish_and_the_gp_letter_stays_english(
+    neurologist_client, review
+):
+    review.patient.language = "es"
+    review.patient.save()
+    issue(neurologist_client, review, kind="patient")
+    issue(neurologist_client, review, kind="gp")
+    letter = IssuedLetter.objects.get(kind="patient")
+    html = letter.html
+    on = review.reviewed_on
+    months = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"]
+    months += ["septiembre", "octubre", "noviembre", "diciembre"]
+    spanish_date = f"{on.day} de {months[on.month - 1]} de {on.year}"
+    assert '<html lang="es">' in html
+    assert f"Su revisión del tratamiento con bótox del {spanish_date}" in html
+    assert f"Estimado/a {review.patient.given_name}:" in html
+    assert "dolor de cabeza unos 24,0 días de cada 4 semanas" in html
+    assert "(ciclo 2)" in html and "unos 12,0 días en 4 semanas: un 50,0 % menos" in html
+    assert "<strong>Continuar el tratamiento.</strong>" in html
+    assert "Seguirá con las inyecciones" in html
+    assert "Nos comentó: ptosis palpebral (párpado caído)." in html
+    assert "Un cordial saludo," in html and "N.º de historia " in html
+    assert letter.figures["latest_cycle"] == "Cycle 2"  # the figures kept are the clinic's
+    assert b"%PDF" in bytes(letter.pdf)[:8]
+    gp = IssuedLetter.objects.get(kind="gp").html
+    assert '<html lang="en-gb">' in gp and "Continue treatment." in gp
+    assert f"{on.day} {on:%B} {on.year}" in gp and "Estimado" not in gp

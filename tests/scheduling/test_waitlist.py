@@ -521,3 +521,30 @@ def test_the_records_archive_keeps_the_waitlist_and_offers(waiting, clinic):
         str(WaitlistEntry.Status.WAITING.label)
     ]
     assert [row["State"] for row in record["Slot offers"]] == [str(State.OFFERED.label)]
+
+
+# In the patient's language
+
+
+def test_an_offer_and_its_gone_message_are_in_each_patients_language(
+    client, waiting, clinic, front_desk
+):
+    spanish = PatientFactory(given_name="Sofía", language="es")
+    due_in(spanish, -3)
+    theirs = waitlist_add(patient=spanish, kind="injection", by=front_desk, now=timezone.now())
+    offer([waiting, theirs], clinic)  # one run: an English and a Spanish patient
+    sent = {m.to[0]: m for m in mail.outbox}
+    english, in_spanish = sent[waiting.patient.email], sent[spanish.email]
+    assert english.subject == "An earlier appointment: Tuesday 2 June at 09:00"
+    assert "Tuesday 2 June 2026 at 09:00" in english.body and "press Accept" in english.body
+    assert in_spanish.subject == "Una cita antes: martes 2 de junio a las 09:00"
+    assert in_spanish.body.startswith("Estimado/a Sofía:")
+    assert "el martes 2 de junio de 2026 a las 09:00" in in_spanish.body
+    assert "(inyección)" in in_spanish.body and "pulse Aceptar" in in_spanish.body
+
+    mail.outbox.clear()
+    with sending():
+        client.post(link_in(english), {"answer": "accept"})
+    [gone] = mail.outbox
+    assert gone.subject == "La cita anterior ya no está disponible"
+    assert "la ha ocupado otra persona" in gone.body and "martes 2 de junio" in gone.body

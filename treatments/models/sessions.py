@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from patients.models import ClinicalFlag, Diagnosis, Patient
@@ -405,22 +406,22 @@ class AdverseEvent(models.Model):
     """A side effect after a session (DOMAIN.md §1); serious ones wait for a neurologist."""
 
     class Kind(models.TextChoices):
-        NECK_PAIN = "neck_pain", "Neck pain"
-        PTOSIS = "ptosis", "Eyelid ptosis"
-        MUSCULAR_WEAKNESS = "muscular_weakness", "Muscular weakness"
-        STIFFNESS = "stiffness", "Musculoskeletal stiffness"
-        SITE_PAIN = "site_pain", "Injection-site pain"
-        HEADACHE_FLARE = "headache_flare", "Headache or migraine flare after injection"
-        FACIAL_PARESIS = "facial_paresis", "Facial paresis"
-        EYEBROW_DROOP = "eyebrow_droop", "Eyebrow droop"
-        FLU_LIKE = "flu_like", "Flu-like symptoms"
-        BRUISING = "bruising", "Bruising"
-        DYSPHAGIA = "dysphagia", "Difficulty swallowing (serious)"
-        BREATHING = "breathing", "Breathing difficulty (serious)"
-        SPEECH = "speech", "Trouble speaking (serious)"
-        DIPLOPIA = "diplopia", "Double vision (serious)"
-        GENERALISED_WEAKNESS = "generalised_weakness", "Generalised weakness (serious)"
-        OTHER = "other", "Other (describe)"
+        NECK_PAIN = "neck_pain", _("Neck pain")
+        PTOSIS = "ptosis", _("Eyelid ptosis")
+        MUSCULAR_WEAKNESS = "muscular_weakness", _("Muscular weakness")
+        STIFFNESS = "stiffness", _("Musculoskeletal stiffness")
+        SITE_PAIN = "site_pain", _("Injection-site pain")
+        HEADACHE_FLARE = "headache_flare", _("Headache or migraine flare after injection")
+        FACIAL_PARESIS = "facial_paresis", _("Facial paresis")
+        EYEBROW_DROOP = "eyebrow_droop", _("Eyebrow droop")
+        FLU_LIKE = "flu_like", _("Flu-like symptoms")
+        BRUISING = "bruising", _("Bruising")
+        DYSPHAGIA = "dysphagia", _("Difficulty swallowing (serious)")
+        BREATHING = "breathing", _("Breathing difficulty (serious)")
+        SPEECH = "speech", _("Trouble speaking (serious)")
+        DIPLOPIA = "diplopia", _("Double vision (serious)")
+        GENERALISED_WEAKNESS = "generalised_weakness", _("Generalised weakness (serious)")
+        OTHER = "other", _("Other (describe)")
 
     # Distant spread of toxin effect: always serious.
     SERIOUS_KINDS = frozenset(
