@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from patients.models import ClinicalFlag, Diagnosis, Patient
@@ -428,9 +429,9 @@ class AdverseEvent(models.Model):
     )
 
     class Severity(models.TextChoices):
-        MILD = "mild", "Mild"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
+        MILD = "mild", gettext_lazy("Mild")
+        MODERATE = "moderate", gettext_lazy("Moderate")
+        SEVERE = "severe", gettext_lazy("Severe")
 
     class Outcome(models.TextChoices):
         ONGOING = "ongoing", "Ongoing"
