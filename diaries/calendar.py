@@ -72,9 +72,8 @@ class CalendarDay:
         shown = "".join(f", {detail}" for detail in details)
         late = f" ({gettext('entered late')})" if self.entry and self.entry.late else ""
         removed = f" ({self.removal})" if self.removal else ""
-        return (
-            f"{date_format(self.day, 'D j M')}: {STATUS_LABELS[self.status]}{shown}{late}{removed}"
-        )
+        day = date_format(self.day, gettext("D j M"))
+        return f"{day}: {STATUS_LABELS[self.status]}{shown}{late}{removed}"
 
 
 @dataclass(frozen=True)
