@@ -66,7 +66,7 @@ def check_in_closed(*, session: InjectionSession, today: date) -> str | None:
     if not opens <= today <= closes:
         return gettext("This check-in is open from %(opens)s to %(closes)s.") % {
             "opens": date_format(opens, "MONTH_DAY_FORMAT"),
-            "closes": date_format(closes, "DATE_FORMAT"),
+            "closes": date_format(closes, gettext("j F Y")),
         }
     return None
 
