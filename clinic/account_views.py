@@ -12,6 +12,7 @@ from django.db.models.functions import Now
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django_otp import login as otp_login
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -52,7 +53,7 @@ def account(request):
 def two_factor(request):
     """Show whether two-factor is on; if not, set it up: scan the QR code, confirm a code."""
     if confirmed_device(request.user):
-        messages.info(request, "Two-factor authentication is already on for your account.")
+        messages.info(request, gettext("Two-factor authentication is already on for your account."))
         return redirect("account")
     device = pending_device(request)
     form = TokenForm(request.POST or None, device=device)
@@ -64,7 +65,10 @@ def two_factor(request):
         two_factor_done(request)
         messages.success(
             request,
-            "Two-factor authentication is on. You will be asked for a code each time you log in.",
+            gettext(
+                "Two-factor authentication is on. You will be asked for a code each time you "
+                "log in."
+            ),
         )
         return redirect(safe_next(request))
     return render(

@@ -10,6 +10,9 @@ from datetime import date
 
 from django.contrib import messages
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 CALENDAR_YEARS = range(1900, 3000)
 
@@ -17,13 +20,20 @@ CALENDAR_YEARS = range(1900, 3000)
 class Weekday(models.IntegerChoices):
     """Numbered as `date.weekday()` numbers them."""
 
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+def weekday_date(day: date) -> str:
+    """The day with its weekday, in the active language: "Wednesday 2 December",
+    "miércoles, 2 de diciembre" (templates: `|date:_("l j F")`)."""
+    # Translators: a date format of Django's date filter (weekday, day, month).
+    return date_format(day, gettext("l j F"))
 
 
 def day_in_calendar(request, day: date, today: date) -> date:
@@ -33,7 +43,10 @@ def day_in_calendar(request, day: date, today: date) -> date:
     first, last = CALENDAR_YEARS[0], CALENDAR_YEARS[-1]
     messages.warning(
         request,
-        f"{day.isoformat()} is outside the calendar (the years {first} to {last}): "
-        "showing today instead.",
+        gettext(
+            "%(day)s is outside the calendar (the years %(first)d to %(last)d): "
+            "showing today instead."
+        )
+        % {"day": day.isoformat(), "first": first, "last": last},
     )
     return today

@@ -4,8 +4,9 @@ from axes.handlers.proxy import AxesProxyHandler
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clinic import login_throttle
 from clinic.audit import client_ip
@@ -38,17 +39,17 @@ def add_model_errors(form: forms.BaseForm, error) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
-WRONG_CODE = (
+WRONG_CODE = _(
     "That code did not match. Codes change every 30 seconds: enter the one your app shows now."
 )
-THROTTLED = "Too many wrong codes in a row: wait {wait}, then try the current code."
+THROTTLED = _("Too many wrong codes in a row: wait %(wait)s, then try the current code.")
 
 
 class TokenForm(forms.Form):
     """A one-time code, checked against `device` (django-otp throttles repeated failures)."""
 
     token = forms.CharField(
-        label="6-digit code from your authenticator app",
+        label=_("6-digit code from your authenticator app"),
         min_length=6,
         max_length=6,
         widget=forms.TextInput(
@@ -65,15 +66,14 @@ class TokenForm(forms.Form):
         allowed, details = self.device.verify_is_allowed()
         if not allowed:
             seconds = max(1, round((details["locked_until"] - timezone.now()).total_seconds()))
-            wait = f"{seconds} second{pluralize(seconds)}"
-            raise forms.ValidationError(THROTTLED.format(wait=wait))
+            raise forms.ValidationError(THROTTLED % {"wait": spoken_seconds(seconds)})
         if not token.isdigit() or not self.device.verify_token(token):
             raise forms.ValidationError(WRONG_CODE)
         return token
 
 
-SLOWED_DOWN = (
-    "Too many failed logins for this account or from this network: wait {wait}, then try again."
+SLOWED_DOWN = _(
+    "Too many failed logins for this account or from this network: wait %(wait)s, then try again."
 )
 
 
@@ -81,8 +81,8 @@ def spoken_seconds(seconds: int) -> str:
     """A wait as people say it: 1 second, 30 seconds, 1 minute."""
     if seconds >= 60 and seconds % 60 == 0:
         minutes = seconds // 60
-        return f"{minutes} minute{pluralize(minutes)}"
-    return f"{seconds} second{pluralize(seconds)}"
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
 
 
 class LoginForm(AuthenticationForm):
@@ -90,7 +90,7 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Your username and password did not match. Please try again.",
+        "invalid_login": _("Your username and password did not match. Please try again."),
     }
 
     def clean(self):
@@ -100,7 +100,7 @@ class LoginForm(AuthenticationForm):
             wait = login_throttle.wait_seconds(username, client_ip(self.request), timezone.now())
             if wait:
                 raise forms.ValidationError(
-                    SLOWED_DOWN.format(wait=spoken_seconds(wait)), code="slowed_down"
+                    SLOWED_DOWN % {"wait": spoken_seconds(wait)}, code="slowed_down"
                 )
         return super().clean()
 

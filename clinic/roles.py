@@ -8,12 +8,14 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    NEUROLOGIST = "neurologist", "Neurologist"
-    FRONT_DESK = "front_desk", "Front desk"
-    PATIENT = "patient", "Patient"
+    NEUROLOGIST = "neurologist", _("Neurologist")
+    FRONT_DESK = "front_desk", _("Front desk")
+    PATIENT = "patient", _("Patient")
 
 
 STAFF_ROLES = (Role.NEUROLOGIST, Role.FRONT_DESK)
@@ -49,7 +51,7 @@ def role_required(*roles: Role):
 
                 return redirect_to_login(request.get_full_path())
             if user_role(request.user) not in roles:
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise PermissionDenied(gettext("Your role does not give access to this page."))
             return view(request, *args, **kwargs)
 
         wrapped.allowed_roles = roles

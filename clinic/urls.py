@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("clinic.account_urls")),
+    path("language/", include("patients.language_urls")),
     path("healthz", views.healthz, name="healthz"),
     path(  # browsers ask for it whatever the page links: our static icon
         "favicon.ico",

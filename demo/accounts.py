@@ -15,6 +15,8 @@ DEMO_STAFF = [
     ("desk.lewis", "Priya", "Lewis", Role.FRONT_DESK),
 ]
 DEMO_PATIENT_USERNAME = "patient.demo"
+# A Spanish-speaking patient: the portal, its emails and printouts in Spanish (issue 16).
+DEMO_SPANISH_PATIENT_USERNAME = "paciente.demo"
 
 
 def demo_user(username: str, first_name: str, last_name: str, role: Role):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from clinic.roles import Role
-from demo.accounts import DEMO_PATIENT_USERNAME, demo_user
+from demo.accounts import DEMO_PATIENT_USERNAME, DEMO_SPANISH_PATIENT_USERNAME, demo_user
 from patients.models import ClinicalFlag, Diagnosis, Eligibility, Patient, PriorPreventive
 
 GIVEN_NAMES = [
@@ -106,6 +106,19 @@ FLAG_KINDS = [
 ]
 
 
+# DEMO00002 reads the portal in Spanish (`paciente.demo`); the random draws still happen for
+# it, so every other demo patient stays the same.
+SPANISH_PATIENT_NUMBER = 2
+SPANISH_PATIENT = {
+    "given_name": "Lucía",
+    "family_name": "García Romero",
+    "email": "lucia.garcia2@example.org",
+    "sex": Patient.Sex.FEMALE,
+    "status": Patient.Status.ACTIVE,
+    "language": "es",
+}
+
+
 def demo_mrn(number: int) -> str:
     return f"DEMO{number:05d}"
 
@@ -120,13 +133,21 @@ def seed_patients(*, count: int, neurologists: list, today: date) -> list[Patien
         existing = Patient.objects.filter(mrn=mrn).first()
         # Draw the random values even for existing rows, so later patients stay the same.
         values = _patient_values(rng, number, neurologists, today)
+        if number == SPANISH_PATIENT_NUMBER:
+            values["patient"] |= SPANISH_PATIENT
         if existing:
             patients.append(existing)
             continue
         patient = Patient.objects.create(mrn=mrn, **values["patient"])
         _add_clinical_history(rng, patient, values, neurologists, today)
         patients.append(patient)
-    _link_demo_portal_account(patients[0])
+    _link_demo_portal_account(patients[0], DEMO_PATIENT_USERNAME)
+    if len(patients) >= SPANISH_PATIENT_NUMBER:
+        spanish = patients[SPANISH_PATIENT_NUMBER - 1]
+        _link_demo_portal_account(spanish, DEMO_SPANISH_PATIENT_USERNAME)
+        if spanish.language != "es":  # a demo clinic seeded before there was one
+            spanish.language = "es"
+            spanish.save(update_fields=["language"])
     return patients
 
 
@@ -206,10 +227,8 @@ def _add_clinical_history(rng, patient: Patient, values: dict, neurologists: lis
         )
 
 
-def _link_demo_portal_account(patient: Patient) -> None:
+def _link_demo_portal_account(patient: Patient, username: str) -> None:
     if patient.user_id:
         return
-    patient.user = demo_user(
-        DEMO_PATIENT_USERNAME, patient.given_name, patient.family_name, Role.PATIENT
-    )
+    patient.user = demo_user(username, patient.given_name, patient.family_name, Role.PATIENT)
     patient.save(update_fields=["user"])

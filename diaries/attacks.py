@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from diaries.entries import Dose, day_bounds, diary_day_save, source_for
 from diaries.models import Attack, DiaryDay, Severity
@@ -35,15 +37,19 @@ def running_attack(patient: Patient) -> Attack | None:
 
 
 def _shown(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b %Y %H:%M}"
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'DATE_FORMAT')} {local:%H:%M}"
 
 
 def _not_in_the_future(at: datetime, now: datetime, field: str) -> None:
     if at > now + FUTURE_TOLERANCE:
         raise ValidationError(
             {
-                field: f"{_shown(at)} is later than now ({_shown(now)} by the clinic's clock). "
-                "Check the time, or your phone's date and time settings."
+                field: gettext(
+                    "%(at)s is later than now (%(now)s by the clinic's clock). "
+                    "Check the time, or your phone's date and time settings."
+                )
+                % {"at": _shown(at), "now": _shown(now)}
             }
         )
 
@@ -58,13 +64,13 @@ def attack_start(*, patient: Patient, by, now: datetime, at: datetime | None = N
     started = at or now
     _not_in_the_future(started, now, "at")
     if started < now - MAX_ATTACK:
-        raise ValidationError({"at": "That is more than 3 days ago: log the day instead."})
+        raise ValidationError({"at": gettext("That is more than 3 days ago: log the day instead.")})
     earlier = patient.attacks.filter(started_at__lte=started, ended_at__gt=started).first()
     if earlier is not None:
         raise ValidationError(
             {
-                "at": f"That is during the attack from {_shown(earlier.started_at)} to "
-                f"{_shown(earlier.ended_at)}."
+                "at": gettext("That is during the attack from %(start)s to %(end)s.")
+                % {"start": _shown(earlier.started_at), "end": _shown(earlier.ended_at)}
             }
         )
     attack = Attack(patient=patient, started_at=started)
@@ -82,23 +88,33 @@ def attack_end(
     Patient.objects.lock(patient.pk)
     attack = running_attack(patient)
     if attack is None:
-        raise ValidationError("No headache is being timed: tap “Headache started” first.")
+        raise ValidationError(gettext("No headache is being timed: tap “Headache started” first."))
     ended = at or now
     _not_in_the_future(ended, now, "at")
     if ended <= attack.started_at:
         raise ValidationError(
-            {"at": f"The end must be after the start ({_shown(attack.started_at)})."}
+            {
+                "at": gettext("The end must be after the start (%(start)s).")
+                % {"start": _shown(attack.started_at)}
+            }
         )
     if ended - attack.started_at > MAX_ATTACK:
         raise ValidationError(
             {
-                "at": f"An attack lasts at most 3 days: give the time it ended (it started "
-                f"{_shown(attack.started_at)})."
+                "at": gettext(
+                    "An attack lasts at most 3 days: give the time it ended (it started %(start)s)."
+                )
+                % {"start": _shown(attack.started_at)}
             }
         )
     later = patient.attacks.filter(started_at__gt=attack.started_at, started_at__lt=ended).first()
     if later is not None:
-        raise ValidationError({"at": f"Another attack started at {_shown(later.started_at)}."})
+        raise ValidationError(
+            {
+                "at": gettext("Another attack started at %(start)s.")
+                % {"start": _shown(later.started_at)}
+            }
+        )
     attack.ended_at, attack.peak_severity = ended, peak_severity
     attack._history_user = by
     attack.full_clean()
@@ -130,7 +146,7 @@ def _update_day(patient: Patient, day: date, by) -> DiaryDay:
         key=SEVERITY_ORDER.index,
     )
     if worst == Severity.NONE:
-        raise ValidationError({"peak_severity": "Say how bad the worst pain was."})
+        raise ValidationError({"peak_severity": gettext("Say how bad the worst pain was.")})
     entry.headache, entry.severity = True, worst
     entry.hours = min(Decimal(24), Decimal(seconds / 3600).quantize(Decimal("0.1"), ROUND_HALF_UP))
     entry.attacks = sum(1 for a in attacks if a.started_at >= start)

@@ -6,22 +6,37 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from clinic.dates import Weekday
 from diaries.access import Diary
 from diaries.history import Removal, removed_days
 from diaries.models import DiaryDay, DiaryDose, earliest_diary_day
 
 STATUS_LABELS = {
-    "missing": "Not logged",
-    "free": "No headache",
-    "mild": "Mild headache",
-    "moderate": "Moderate headache",
-    "severe": "Severe headache",
+    "missing": _("Not logged"),
+    "free": _("No headache"),
+    "mild": _("Mild headache"),
+    "moderate": _("Moderate headache"),
+    "severe": _("Severe headache"),
 }
 # Not logged and headache-free differ by more than colour: a mark in the cell and the legend.
 STATUS_MARKS = {"missing": "?", "free": "✓"}
 MEDICINE_MARK = "•"
 LEGEND = [(status, STATUS_MARKS.get(status, ""), label) for status, label in STATUS_LABELS.items()]
+# The month grid's column headings, Monday first: (initial, the day's name for screen readers).
+WEEKDAY_INITIALS = [
+    pgettext_lazy("Monday", "M"),
+    pgettext_lazy("Tuesday", "T"),
+    pgettext_lazy("Wednesday", "W"),
+    pgettext_lazy("Thursday", "T"),
+    pgettext_lazy("Friday", "F"),
+    pgettext_lazy("Saturday", "S"),
+    pgettext_lazy("Sunday", "S"),
+]
+WEEKDAY_HEADINGS = list(zip(WEEKDAY_INITIALS, [day.label for day in Weekday], strict=True))
 
 
 @dataclass(frozen=True)
@@ -48,21 +63,27 @@ class CalendarDay:
 
     @property
     def label(self) -> str:
-        details = ["acute medicine"] if self.took_medicine else []
+        details = [gettext("acute medicine")] if self.took_medicine else []
         if self.entry and self.entry.attacks:
-            details.append(f"{self.entry.attacks} attack{'s' if self.entry.attacks > 1 else ''}")
+            attacks = self.entry.attacks
+            details.append(ngettext("%(n)d attack", "%(n)d attacks", attacks) % {"n": attacks})
         if self.entry and self.entry.menstruation:
-            details.append("period")
+            details.append(gettext("period"))
         shown = "".join(f", {detail}" for detail in details)
-        late = " (entered late)" if self.entry and self.entry.late else ""
+        late = f" ({gettext('entered late')})" if self.entry and self.entry.late else ""
         removed = f" ({self.removal})" if self.removal else ""
-        return f"{self.day:%a %-d %b}: {STATUS_LABELS[self.status]}{shown}{late}{removed}"
+        day = date_format(self.day, gettext("D j M"))
+        return f"{day}: {STATUS_LABELS[self.status]}{shown}{late}{removed}"
 
 
 @dataclass(frozen=True)
 class Month:
     first: date
     weeks: list[list[CalendarDay]]
+
+    @property
+    def weekday_headings(self) -> list[tuple[str, str]]:
+        return WEEKDAY_HEADINGS
 
     @property
     def days(self) -> list[CalendarDay]:

@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from diaries.metrics import LATE_AFTER_DAYS
 from diaries.models import (
@@ -53,7 +55,7 @@ def diary_day_save(*, entry: DiaryDay, doses: list[Dose], by, source: Source) ->
     entry.save()
     for dose in doses:
         if dose.medicine.patient_id != entry.patient_id:
-            raise ValidationError("That medicine is not on this patient's list.")
+            raise ValidationError(gettext("That medicine is not on this patient's list."))
     wanted = {dose.medicine.pk: dose for dose in doses}
     for existing in entry.doses.all():
         dose = wanted.pop(existing.medicine_id, None)
@@ -135,15 +137,20 @@ def mark_headache_free(
     """
     today = timezone.localdate()
     if end < start:
-        raise ValidationError({"end": "The last day is before the first."})
+        raise ValidationError({"end": gettext("The last day is before the first.")})
     if end > today:
-        raise ValidationError({"end": "You cannot log days in the future."})
+        raise ValidationError({"end": gettext("You cannot log days in the future.")})
     if start < earliest_diary_day(patient):
         raise ValidationError(
-            {"start": f"The diary starts at {earliest_diary_day(patient):%-d %b %Y}."}
+            {
+                "start": gettext("The diary starts at %(day)s.")
+                % {"day": date_format(earliest_diary_day(patient), "DATE_FORMAT")}
+            }
         )
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise ValidationError(f"Mark at most {MAX_RANGE_DAYS} days at once.")
+        raise ValidationError(
+            gettext("Mark at most %(days)d days at once.") % {"days": MAX_RANGE_DAYS}
+        )
     Patient.objects.lock(patient.pk)
     added = _unlogged_days(patient, start, end)
     if added and not confirmed and needs_confirmation(start, end, today):

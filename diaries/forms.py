@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import DateInput, StaffForm
 from clinic.uploads import validate_upload_size
@@ -30,6 +32,14 @@ HEADACHE_DETAILS = [
 ]
 
 
+def medicine_details(medicine: PatientMedicine) -> str:
+    """The medicine's class and usual dose, e.g. "Triptan, usually 50 mg"."""
+    kind = medicine.get_medicine_class_display()
+    if not medicine.usual_dose:
+        return str(kind)
+    return gettext("%(kind)s, usually %(dose)s") % {"kind": kind, "dose": medicine.usual_dose}
+
+
 class DiaryDayForm(forms.ModelForm):
     """One day: two big choices first; the details only matter when there was a headache.
 
@@ -38,27 +48,30 @@ class DiaryDayForm(forms.ModelForm):
     """
 
     headache = forms.TypedChoiceField(
-        label="Did you have a headache?",
-        choices=[(False, "No headache"), (True, "I had a headache")],
+        label=_("Did you have a headache?"),
+        choices=[(False, _("No headache")), (True, _("I had a headache"))],
         coerce=lambda value: value == "True",
         widget=forms.RadioSelect,
     )
     severity = forms.ChoiceField(
-        label="Worst pain",
+        label=_("Worst pain"),
         choices=[c for c in Severity.choices if c[0] != Severity.NONE],
         widget=forms.RadioSelect,
         required=False,
     )
     menstruation = forms.NullBooleanField(
-        label="Did you have your period?",
-        help_text="Optional: it helps to tell menstrual migraine.",
-        widget=forms.RadioSelect(choices=[("", "Not saying"), ("True", "Yes"), ("False", "No")]),
+        label=_("Did you have your period?"),
+        help_text=_("Optional: it helps to tell menstrual migraine."),
+        widget=forms.RadioSelect(
+            choices=[("", _("Not saying")), ("True", _("Yes")), ("False", _("No"))]
+        ),
         required=False,
     )
 
     class Meta:
         model = DiaryDay
         fields = ["day", "headache", *HEADACHE_DETAILS, "menstruation", "note"]
+        labels = {"day": _("Day"), "note": _("Note")}
         widgets = {
             "day": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2}),
@@ -71,7 +84,7 @@ class DiaryDayForm(forms.ModelForm):
     def __init__(self, *args, medicines: list[PatientMedicine], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["relief"].choices = [
-            ("", "Took nothing / not sure"),
+            ("", _("Took nothing / not sure")),
             *self.fields["relief"].choices[1:],
         ]
         self.fields["day"].widget.attrs["max"] = timezone.localdate().isoformat()
@@ -91,8 +104,7 @@ class DiaryDayForm(forms.ModelForm):
         for medicine in self.medicines:
             self.fields[f"dose_{medicine.pk}"] = forms.IntegerField(
                 label=medicine.name,
-                help_text=f"{medicine.get_medicine_class_display()}"
-                + (f", usually {medicine.usual_dose}" if medicine.usual_dose else ""),
+                help_text=medicine_details(medicine),
                 min_value=0,
                 max_value=20,
                 required=False,
@@ -128,7 +140,7 @@ class DiaryDayForm(forms.ModelForm):
             for name in DiaryDay.FEATURES + DiaryDay.IMPACTS:
                 data[name] = False
         elif data.get("headache") and not data.get("severity"):
-            self.add_error("severity", "Choose how bad the worst pain was.")
+            self.add_error("severity", _("Choose how bad the worst pain was."))
         return data
 
     def doses(self) -> list[Dose]:
@@ -145,6 +157,7 @@ class MedicineForm(StaffForm):
     class Meta:
         model = PatientMedicine
         fields = ["name", "medicine_class", "usual_dose", "active"]
+        labels = {"name": _("Name"), "active": _("Active")}
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,21 +167,21 @@ class MedicineForm(StaffForm):
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label="From", widget=DateInput())
-    end = forms.DateField(label="To", widget=DateInput())
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The last day is before the first.")
+            self.add_error("end", _("The last day is before the first."))
         return data
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Diary CSV file",
+        label=_("Diary CSV file"),
         validators=[validate_upload_size],
-        help_text="UTF-8 CSV with the header shown above, at most 10 MB.",
+        help_text=_("UTF-8 CSV with the header shown above, at most 10 MB."),
     )
 
 
@@ -184,12 +197,12 @@ class AttackForm(forms.Form):
     """A tap of "Headache started" or "It ended": the time is now unless given."""
 
     at = forms.DateTimeField(
-        label="At",
+        label=_("At"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     peak_severity = forms.ChoiceField(
-        label="Worst pain",
+        label=_("Worst pain"),
         choices=[("", "—"), *(c for c in Severity.choices if c[0] != Severity.NONE)],
         required=False,
     )
@@ -199,21 +212,21 @@ class NudgeSettingsForm(forms.ModelForm):
     """The patient's diary reminders; the model checks the channel has an address."""
 
     daily_at = forms.TypedChoiceField(
-        label="Time of day",
+        label=_("Time of day"),
         choices=[(f"{at:%H:%M}", f"{at:%H:%M}") for at in TIMES],
         coerce=lambda text: time.fromisoformat(text),
         error_messages={
-            "invalid_choice": "Choose a time on the quarter hour, e.g. 19:00 or 19:15.",
-            "required": "Choose a time of day.",
+            "invalid_choice": _("Choose a time on the quarter hour, e.g. 19:00 or 19:15."),
+            "required": _("Choose a time of day."),
         },
     )
     channel = forms.ChoiceField(
-        label="Send them by",
+        label=_("Send them by"),
         choices=NudgeChannel.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "invalid_choice": "Choose email, a text message or notifications on this phone.",
-            "required": "Choose email, a text message or notifications on this phone.",
+            "invalid_choice": _("Choose email, a text message or notifications on this phone."),
+            "required": _("Choose email, a text message or notifications on this phone."),
         },
     )
 
@@ -221,12 +234,12 @@ class NudgeSettingsForm(forms.ModelForm):
         model = DiaryNudgeSettings
         fields = ["daily", "daily_at", "channel", "weekly", "weekday"]
         labels = {
-            "daily": "Remind me each day I have not filled in my diary",
-            "weekly": "Once a week, tell me which days of the past week are missing",
-            "weekday": "Day of the week",
+            "daily": _("Remind me each day I have not filled in my diary"),
+            "weekly": _("Once a week, tell me which days of the past week are missing"),
+            "weekday": _("Day of the week"),
         }
         error_messages = {
-            "weekday": {"invalid_choice": "Choose a day of the week."},
+            "weekday": {"invalid_choice": _("Choose a day of the week.")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -251,6 +264,6 @@ class OfflineEntryForm(forms.Form):
         if not isinstance(fields, dict) or not all(
             isinstance(name, str) and isinstance(value, str) for name, value in fields.items()
         ):
-            raise forms.ValidationError("The day's answers are missing or unreadable.")
+            raise forms.ValidationError(_("The day's answers are missing or unreadable."))
         data["fields"] = fields
         return data

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from diaries.models import DiaryDay, DiaryDose
 from patients.models import Patient
@@ -23,7 +24,7 @@ def _shown(entry_field, value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     choices = dict(entry_field.choices or [])
     return str(choices.get(value, value))
 
@@ -44,10 +45,13 @@ def _day_changes(records) -> list[Change]:
         previous = previous_of.get(record.id)
         previous_of[record.id] = record
         if record.history_type == "+":
-            again = " again" if len(previous_of) > 1 else ""
-            what = f"Entered{again} ({record.get_source_display().lower()})"
+            source = record.get_source_display().lower()
+            if len(previous_of) > 1:
+                what = gettext("Entered again (%(source)s)") % {"source": source}
+            else:
+                what = gettext("Entered (%(source)s)") % {"source": source}
         elif record.history_type == "-":
-            what = "Removed the day: it no longer counts and can be entered again"
+            what = gettext("Removed the day: it no longer counts and can be entered again")
         else:
             delta = record.diff_against(previous, excluded_fields=IGNORED_FIELDS)
             parts = []
@@ -73,11 +77,18 @@ def _dose_changes(day_ids: set[int]) -> list[Change]:
     for record in records.order_by("history_date", "history_id"):
         name = record.medicine.name
         if record.history_type == "+":
-            what = f"Added {name} × {record.doses}"
+            what = gettext("Added %(medicine)s × %(doses)d") % {
+                "medicine": name,
+                "doses": record.doses,
+            }
         elif record.history_type == "-":
-            what = f"Removed {name}"
+            what = gettext("Removed %(medicine)s") % {"medicine": name}
         else:
-            what = f"{name}: {last_doses.get(record.id, '?')} → {record.doses} doses"
+            what = ngettext(
+                "%(medicine)s: %(before)s → %(doses)d dose",
+                "%(medicine)s: %(before)s → %(doses)d doses",
+                record.doses,
+            ) % {"medicine": name, "before": last_doses.get(record.id, "?"), "doses": record.doses}
         last_doses[record.id] = record.doses
         changes.append(Change(record.history_date, record.history_user, what))
     return changes

@@ -39,6 +39,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 
 from diaries.models import DiaryDay, DiaryDose, MedicineClass, Severity, Source
 from patients.models import Patient
@@ -361,7 +362,11 @@ class OveruseFinding:
     threshold: int
 
     def __str__(self):
-        return f"{self.what} on {self.days} days in 28 (limit: fewer than {self.threshold})"
+        return gettext("%(what)s on %(days)d days in 28 (limit: fewer than %(limit)d)") % {
+            "what": self.what,
+            "days": self.days,
+            "limit": self.threshold,
+        }
 
 
 @dataclass(frozen=True)
@@ -452,7 +457,9 @@ def overuse_in_spans(
         ]
         if not findings and several >= SEVERAL_CLASSES_THRESHOLD:
             findings.append(
-                OveruseFinding("Several acute medicine classes", several, SEVERAL_CLASSES_THRESHOLD)
+                OveruseFinding(
+                    gettext("Several acute medicine classes"), several, SEVERAL_CLASSES_THRESHOLD
+                )
             )
         results[keys[index]] = MedicationOveruse(findings)
     return results

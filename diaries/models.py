@@ -10,6 +10,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clinic.dates import Weekday
@@ -23,35 +27,35 @@ MAX_ATTACKS_A_DAY = 30
 
 
 class MedicineClass(models.TextChoices):
-    TRIPTAN = "triptan", "Triptan"
-    ERGOT = "ergot", "Ergot"
-    OPIOID = "opioid", "Opioid"
-    COMBINATION = "combination", "Combination analgesic"
-    SIMPLE = "simple", "Simple analgesic or NSAID"
-    OTHER = "other", "Other"
+    TRIPTAN = "triptan", _("Triptan")
+    ERGOT = "ergot", _("Ergot")
+    OPIOID = "opioid", _("Opioid")
+    COMBINATION = "combination", _("Combination analgesic")
+    SIMPLE = "simple", _("Simple analgesic or NSAID")
+    OTHER = "other", _("Other")
 
 
 class Severity(models.TextChoices):
-    NONE = "none", "None"
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
+    NONE = "none", _("None")
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
 
 
 class Relief(models.TextChoices):
-    NONE = "none", "No relief"
-    PARTIAL = "partial", "Partial relief"
-    FULL = "full", "Full relief"
+    NONE = "none", _("No relief")
+    PARTIAL = "partial", _("Partial relief")
+    FULL = "full", _("Full relief")
 
 
 class Source(models.TextChoices):
-    PATIENT = "patient", "Entered by the patient"
-    TRANSCRIBED = "transcribed", "Transcribed by staff from a paper diary"
-    IMPORTED = "imported", "Imported from a file"
+    PATIENT = "patient", _("Entered by the patient")
+    TRANSCRIBED = "transcribed", _("Transcribed by staff from a paper diary")
+    IMPORTED = "imported", _("Imported from a file")
 
 
 medicine_name_validator = RegexValidator(
-    r"^[^:;,\n]+$", "A medicine name cannot contain a colon, semicolon or comma."
+    r"^[^:;,\n]+$", _("A medicine name cannot contain a colon, semicolon or comma.")
 )
 
 
@@ -60,10 +64,11 @@ class PatientMedicine(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medicines")
     name = models.CharField(max_length=80, validators=[medicine_name_validator])
-    medicine_class = models.CharField("class", max_length=12, choices=MedicineClass)
-    usual_dose = models.CharField("usual dose", max_length=80, blank=True)
+    medicine_class = models.CharField(_("class"), max_length=12, choices=MedicineClass)
+    usual_dose = models.CharField(_("usual dose"), max_length=80, blank=True)
     active = models.BooleanField(
-        default=True, help_text="Untick to hide it when logging days; past days keep it."
+        default=True,
+        help_text=_("Untick to hide it when logging days; past days keep it."),
     )
 
     history = HistoricalRecords()
@@ -75,7 +80,7 @@ class PatientMedicine(models.Model):
                 "patient",
                 Lower("name"),
                 name="one_medicine_name_per_patient",
-                violation_error_message="This medicine is already on the list.",
+                violation_error_message=_("This medicine is already on the list."),
             ),
         ]
 
@@ -110,62 +115,62 @@ class DiaryDay(models.Model):
         Patient, on_delete=models.CASCADE, related_name="diary_days", db_index=False
     )
     day = models.DateField()
-    headache = models.BooleanField("I had a headache", default=False)
+    headache = models.BooleanField(_("I had a headache"), default=False)
     severity = models.CharField(
-        "worst pain", max_length=10, choices=Severity, default=Severity.NONE
+        _("worst pain"), max_length=10, choices=Severity, default=Severity.NONE
     )
     pain_score = models.PositiveSmallIntegerField(
-        "pain score (0–10)",
+        _("pain score (0–10)"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(10)],
-        help_text="Optional: 0 is no pain, 10 the worst imaginable.",
+        help_text=_("Optional: 0 is no pain, 10 the worst imaginable."),
     )
     attacks = models.PositiveSmallIntegerField(
-        "number of attacks",
+        _("number of attacks"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(MAX_ATTACKS_A_DAY)],
-        help_text="Optional: separate attacks in the day (asked of cluster headache patients).",
+        help_text=_("Optional: separate attacks in the day (asked of cluster headache patients)."),
     )
     hours = models.DecimalField(
-        "hours of headache",
+        _("hours of headache"),
         max_digits=3,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(24)],
     )
-    one_sided = models.BooleanField("on one side", default=False)
-    pulsating = models.BooleanField("throbbing or pulsating", default=False)
-    worse_with_activity = models.BooleanField("worse with activity", default=False)
-    nausea_vomiting = models.BooleanField("nausea or vomiting", default=False)
-    light_sensitivity = models.BooleanField("light bothered me", default=False)
-    sound_sensitivity = models.BooleanField("sound bothered me", default=False)
-    aura = models.BooleanField("aura", default=False)
-    relief = models.CharField("relief from medicines", max_length=10, choices=Relief, blank=True)
-    missed_work = models.BooleanField("missed or reduced work or school", default=False)
-    cancelled_plans = models.BooleanField("cancelled plans", default=False)
-    bed_rest = models.BooleanField("needed bed rest", default=False)
+    one_sided = models.BooleanField(_("on one side"), default=False)
+    pulsating = models.BooleanField(_("throbbing or pulsating"), default=False)
+    worse_with_activity = models.BooleanField(_("worse with activity"), default=False)
+    nausea_vomiting = models.BooleanField(_("nausea or vomiting"), default=False)
+    light_sensitivity = models.BooleanField(_("light bothered me"), default=False)
+    sound_sensitivity = models.BooleanField(_("sound bothered me"), default=False)
+    aura = models.BooleanField(_("aura"), default=False)
+    relief = models.CharField(_("relief from medicines"), max_length=10, choices=Relief, blank=True)
+    missed_work = models.BooleanField(_("missed or reduced work or school"), default=False)
+    cancelled_plans = models.BooleanField(_("cancelled plans"), default=False)
+    bed_rest = models.BooleanField(_("needed bed rest"), default=False)
     menstruation = models.BooleanField(
-        "period (menstruation)",
+        _("period (menstruation)"),
         null=True,
         blank=True,
-        help_text="Optional, for menstrual migraine: left empty, the day does not say.",
+        help_text=_("Optional, for menstrual migraine: left empty, the day does not say."),
     )
     trigger_note = models.CharField(
-        "possible triggers",
+        _("possible triggers"),
         max_length=200,
         blank=True,
         default="",
         db_default="",  # rows copied in bulk (demo.bulk_diaries) leave it out
-        help_text="Optional: e.g. missed meal, poor sleep, alcohol, stress.",
+        help_text=_("Optional: e.g. missed meal, poor sleep, alcohol, stress."),
     )
     note = models.TextField(blank=True, max_length=2000)
 
     source = models.CharField(max_length=12, choices=Source, default=Source.PATIENT)
     late = models.BooleanField(
-        default=False, help_text="First entered more than 7 days after the day: weaker recall."
+        default=False, help_text=_("First entered more than 7 days after the day: weaker recall.")
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -182,32 +187,34 @@ class DiaryDay(models.Model):
             models.UniqueConstraint(
                 fields=["patient", "day"],
                 name="one_diary_entry_per_day",
-                violation_error_message="This day is already in the diary.",
+                violation_error_message=_("This day is already in the diary."),
             ),
             models.CheckConstraint(
                 condition=Q(headache=True) | Q(severity=Severity.NONE),
                 name="no_severity_without_headache",
-                violation_error_message="A day without headache has no severity.",
+                violation_error_message=_("A day without headache has no severity."),
             ),
             models.CheckConstraint(
                 condition=Q(headache=False) | ~Q(severity=Severity.NONE),
                 name="headache_has_severity",
-                violation_error_message="Give the worst pain of the headache.",
+                violation_error_message=_("Give the worst pain of the headache."),
             ),
             models.CheckConstraint(
                 condition=Q(hours__isnull=True) | Q(hours__gte=0, hours__lte=24),
                 name="diary_hours_within_a_day",
-                violation_error_message="Hours must be between 0 and 24.",
+                violation_error_message=_("Hours must be between 0 and 24."),
             ),
             models.CheckConstraint(
                 condition=Q(pain_score__isnull=True) | Q(pain_score__lte=10),
                 name="diary_pain_score_0_to_10",
-                violation_error_message="The pain score is from 0 to 10.",
+                violation_error_message=_("The pain score is from 0 to 10."),
             ),
             models.CheckConstraint(
                 condition=Q(attacks__isnull=True) | Q(attacks__lte=MAX_ATTACKS_A_DAY),
                 name="diary_attacks_within_a_day",
-                violation_error_message=f"At most {MAX_ATTACKS_A_DAY} attacks in a day.",
+                violation_error_message=format_lazy(
+                    _("At most {} attacks in a day."), MAX_ATTACKS_A_DAY
+                ),
             ),
         ]
 
@@ -222,23 +229,27 @@ class DiaryDay(models.Model):
         errors = {}
         today = timezone.localdate()
         if self.day and self.day > today:
-            errors["day"] = "You cannot log a day in the future."
+            errors["day"] = gettext("You cannot log a day in the future.")
         if self.day and self.patient_id and self.day < earliest_diary_day(self.patient):
-            errors["day"] = (
-                f"The diary starts at {earliest_diary_day(self.patient):%-d %b %Y} "
-                f"({DAYS_BEFORE_REGISTRATION} days before registration)."
-            )
+            errors["day"] = gettext(
+                "The diary starts at %(day)s (%(days)d days before registration)."
+            ) % {
+                "day": date_format(earliest_diary_day(self.patient), "DATE_FORMAT"),
+                "days": DAYS_BEFORE_REGISTRATION,
+            }
         if not self.headache:
             if self.severity != Severity.NONE:
-                errors["severity"] = "A day without headache has no severity."
+                errors["severity"] = gettext("A day without headache has no severity.")
             if self.hours:
-                errors["hours"] = "A day without headache has no headache hours."
+                errors["hours"] = gettext("A day without headache has no headache hours.")
             if self.pain_score:
-                errors["pain_score"] = "A day without headache has no pain score."
+                errors["pain_score"] = gettext("A day without headache has no pain score.")
             if self.attacks:
-                errors["attacks"] = "A day without headache has no attacks."
+                errors["attacks"] = gettext("A day without headache has no attacks.")
         elif self.severity == Severity.NONE:
-            errors["severity"] = "Give the worst pain of the headache (mild, moderate or severe)."
+            errors["severity"] = gettext(
+                "Give the worst pain of the headache (mild, moderate or severe)."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -252,7 +263,7 @@ class DiaryDose(models.Model):
 
     day = models.ForeignKey(DiaryDay, on_delete=models.CASCADE, related_name="doses")
     medicine = models.ForeignKey(PatientMedicine, on_delete=models.PROTECT, related_name="doses")
-    medicine_class = models.CharField("class", max_length=12, choices=MedicineClass)
+    medicine_class = models.CharField(_("class"), max_length=12, choices=MedicineClass)
     doses = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
     )
@@ -265,12 +276,12 @@ class DiaryDose(models.Model):
             models.UniqueConstraint(
                 fields=["day", "medicine"],
                 name="one_dose_row_per_medicine_per_day",
-                violation_error_message="This medicine is listed twice for the day.",
+                violation_error_message=_("This medicine is listed twice for the day."),
             ),
             models.CheckConstraint(
                 condition=Q(doses__gte=1, doses__lte=20),
                 name="doses_1_to_20",
-                violation_error_message="Doses are from 1 to 20.",
+                violation_error_message=_("Doses are from 1 to 20."),
             ),
         ]
 
@@ -319,12 +330,12 @@ class DiaryImport(models.Model):
     show its progress. The file is kept only until it is imported."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        CHECKING = "checking", "Checking every line"
-        SAVING = "saving", "Saving the days"
-        DONE = "done", "Imported"
-        REFUSED = "refused", "Nothing was imported"
-        FAILED = "failed", "Stopped on a fault, waiting to try again"
+        QUEUED = "queued", _("Waiting to start")
+        CHECKING = "checking", _("Checking every line")
+        SAVING = "saving", _("Saving the days")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Nothing was imported")
+        FAILED = "failed", _("Stopped on a fault, waiting to try again")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_imports")
     uploaded_by = models.ForeignKey(
@@ -363,10 +374,10 @@ class Attack(models.Model):
     The diary days it touches follow from the day's attacks (hours, worst pain, count)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="attacks")
-    started_at = models.DateTimeField("started")
-    ended_at = models.DateTimeField("ended", null=True, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     peak_severity = models.CharField(
-        "worst pain",
+        _("worst pain"),
         max_length=10,
         choices=[choice for choice in Severity.choices if choice[0] != Severity.NONE],
         blank=True,
@@ -382,12 +393,12 @@ class Attack(models.Model):
                 fields=["patient"],
                 condition=Q(ended_at__isnull=True),
                 name="one_running_attack_per_patient",
-                violation_error_message="A headache is already being timed.",
+                violation_error_message=_("A headache is already being timed."),
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
                 name="attack_ends_after_it_starts",
-                violation_error_message="An attack ends after it starts.",
+                violation_error_message=_("An attack ends after it starts."),
             ),
         ]
 
@@ -396,9 +407,9 @@ class Attack(models.Model):
 
 
 class NudgeChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message (SMS)"
-    PUSH = "push", "Notification on this phone (web push)"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message (SMS)")
+    PUSH = "push", _("Notification on this phone (web push)")
 
 
 class DiaryNudgeSettings(models.Model):
@@ -410,10 +421,10 @@ class DiaryNudgeSettings(models.Model):
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, related_name="diary_nudge_settings"
     )
-    daily = models.BooleanField("daily reminder", default=False)
-    daily_at = models.TimeField("time of day", default=time(19, 0))
+    daily = models.BooleanField(_("daily reminder"), default=False)
+    daily_at = models.TimeField(_("time of day"), default=time(19, 0))
     channel = models.CharField(max_length=5, choices=NudgeChannel, default=NudgeChannel.EMAIL)
-    weekly = models.BooleanField("weekly reminder of missed days", default=False)
+    weekly = models.BooleanField(_("weekly reminder of missed days"), default=False)
     weekday = models.PositiveSmallIntegerField(choices=Weekday, default=Weekday.SUNDAY)
     push_expired_at = models.DateTimeField(
         null=True,
@@ -438,20 +449,20 @@ class DiaryNudgeSettings(models.Model):
     def clean(self):
         errors = {}
         if self.daily_at is not None and (self.daily_at.minute % 15 or self.daily_at.second):
-            errors["daily_at"] = "Choose a time on the quarter hour, e.g. 19:00 or 19:15."
+            errors["daily_at"] = gettext("Choose a time on the quarter hour, e.g. 19:00 or 19:15.")
         if self.daily or self.weekly:
             if self.channel == NudgeChannel.EMAIL and not self.patient.email.strip():
-                errors["channel"] = (
+                errors["channel"] = gettext(
                     "The clinic has no email address for you: choose another way, or phone "
                     "the clinic to add one."
                 )
             elif self.channel == NudgeChannel.SMS and not self.patient.phone.strip():
-                errors["channel"] = (
+                errors["channel"] = gettext(
                     "The clinic has no mobile number for you: choose another way, or phone "
                     "the clinic to add one."
                 )
             elif self.channel == NudgeChannel.PUSH and not self.patient.push_subscriptions.exists():
-                errors["channel"] = (
+                errors["channel"] = gettext(
                     "Notifications are not turned on for this phone yet: tap “Allow "
                     "notifications on this phone” first, or choose email or a text message."
                 )
@@ -525,10 +536,10 @@ class DiarySubmission(models.Model):
         KEPT_LATER = "kept_later", "a later change from another device was kept"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_submissions")
-    key = models.UUIDField("idempotency key")
-    device = models.UUIDField(help_text="The phone or browser that made it (its own random id).")
+    key = models.UUIDField(_("idempotency key"))
+    device = models.UUIDField(help_text=_("The phone or browser that made it (its own random id)."))
     day = models.DateField()
-    made_at = models.DateTimeField("made on the device at")
+    made_at = models.DateTimeField(_("made on the device at"))
     received_at = models.DateTimeField()
     outcome = models.CharField(max_length=12, choices=Outcome)
     # The day as this left it: its updated_at, and when and where that version was made, so a

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from clinic import audit
@@ -25,7 +27,7 @@ from diaries.nudges import (
 )
 from patients.access import own_patient
 
-BAD_SUBSCRIPTION = "The browser sent a push subscription we cannot use: please try again."
+BAD_SUBSCRIPTION = _("The browser sent a push subscription we cannot use: please try again.")
 
 
 @patient_required
@@ -41,7 +43,7 @@ def reminders(request):
         except ValidationError as error:
             add_model_errors(form, error)
         else:
-            messages.success(request, "Your reminder settings are saved.")
+            messages.success(request, gettext("Your reminder settings are saved."))
             return redirect("portal:reminders")
     audit.record_view(request, patient, "diary reminders")
     return render(
@@ -68,12 +70,12 @@ def push_subscription(request):
         if not all(isinstance(value, str) for value in (endpoint, p256dh, auth)):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": BAD_SUBSCRIPTION}, status=400)
+        return JsonResponse({"error": str(BAD_SUBSCRIPTION)}, status=400)
     try:
         push_subscribe(patient=patient, endpoint=endpoint, p256dh=p256dh, auth=auth)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
-    return JsonResponse({"message": "Notifications are on for this phone."}, status=201)
+    return JsonResponse({"message": gettext("Notifications are on for this phone.")}, status=201)
 
 
 def reminders_stop(request, token: str):

@@ -31,7 +31,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from pywebpush import WebPushException, webpush
 from requests import RequestException
 
@@ -139,11 +139,11 @@ def missed_days(patient: Patient, today: date) -> list[date]:
 
 LINK_SALT = "diaries.nudge-stop"
 STOP_LINK_DAYS = 60
-LINK_INVALID = (
+LINK_INVALID = gettext_lazy(
     "This link is not valid. Please check you copied it in full; you can also turn reminders "
     "off in the patient portal, under Reminders."
 )
-LINK_EXPIRED = (
+LINK_EXPIRED = gettext_lazy(
     "This link has expired. The link in your latest reminder works, or turn reminders off in "
     "the patient portal, under Reminders."
 )

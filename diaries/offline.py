@@ -19,7 +19,9 @@ from django.db import transaction
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from clinic.dates import weekday_date
 from diaries.entries import Dose, diary_day_save, source_for
 from diaries.forms import DiaryDayForm
 from diaries.models import DiaryDay, DiarySubmission
@@ -108,14 +110,19 @@ def day_sync(*, patient: Patient, entry: OfflineEntry, by, now: datetime) -> Syn
     error, so the phone keeps the entry for the patient to change or discard.
     """
     Patient.objects.lock(patient.pk)  # the same key sent twice at once: the second waits
-    shown = f"{entry.day:%A %-d %B}"
+    shown = {"day": weekday_date(entry.day)}
     if DiarySubmission.objects.filter(patient=patient, key=entry.key).exists():
-        return Synced(ALREADY_RECEIVED, f"{shown} was already received; nothing changed.")
+        return Synced(
+            ALREADY_RECEIVED, gettext("%(day)s was already received; nothing changed.") % shown
+        )
     today = timezone.localdate(now)
     if entry.day > today:
         raise ValidationError(
-            f"{shown} is after today ({today:%A %-d %B}): check the date on your phone, then "
-            "change the day or discard this entry."
+            gettext(
+                "%(day)s is after today (%(today)s): check the date on your phone, then "
+                "change the day or discard this entry."
+            )
+            % {**shown, "today": weekday_date(today)}
         )
     existing = patient.diary_days.filter(day=entry.day).prefetch_related("doses").first()
     made_at = min(entry.made_at, now)  # a phone clock running fast does not win every conflict
@@ -140,14 +147,15 @@ def day_sync(*, patient: Patient, entry: OfflineEntry, by, now: datetime) -> Syn
     if server_later:
         saved = _keep_later(saved, values, kept_doses, by)
         mine = current
-        message = (
-            f"{shown} was changed on another device after you made this entry; that later "
+        message = gettext(
+            "%(day)s was changed on another device after you made this entry; that later "
             "change was kept (yours is in the day's history)."
         )
     elif elsewhere and unseen:
-        message = f"{shown} was changed on another device; your later entry was kept."
+        message = gettext("%(day)s was changed on another device; your later entry was kept.")
     else:
-        message = f"Sent {shown}."
+        message = gettext("Sent %(day)s.")
+    message %= shown
     DiarySubmission.objects.create(
         patient=patient,
         key=entry.key,

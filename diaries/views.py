@@ -8,14 +8,14 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic import audit, sections
-from clinic.dates import day_in_calendar
+from clinic.dates import day_in_calendar, weekday_date
 from clinic.forms import add_model_errors
 from clinic.roles import patient_required, staff_required
 from diaries import offline
@@ -66,9 +66,13 @@ def _attack_tap(request, tap, *, with_peak: bool = False) -> HttpResponse:
     form = AttackForm(request.POST)
     if not form.is_valid():
         if "at" in form.errors:
-            messages.error(request, "Give the time as a date and time, e.g. 2 Dec 2026 14:05.")
+            messages.error(
+                request, gettext("Give the time as a date and time, e.g. 2 Dec 2026 14:05.")
+            )
         else:
-            messages.error(request, "Choose how bad the worst pain was: mild, moderate or severe.")
+            messages.error(
+                request, gettext("Choose how bad the worst pain was: mild, moderate or severe.")
+            )
         return redirect("portal:home")
     options = {"at": form.cleaned_data["at"]}
     if with_peak:
@@ -82,15 +86,20 @@ def _attack_tap(request, tap, *, with_peak: bool = False) -> HttpResponse:
         if attack.ended_at is None:
             messages.success(
                 request,
-                f"Timing your headache since {started:%H:%M}. Tap “It ended” when it stops.",
+                gettext("Timing your headache since %(time)s. Tap “It ended” when it stops.")
+                % {"time": f"{started:%H:%M}"},
             )
         else:
             ended = timezone.localtime(attack.ended_at)
-            messages.success(
-                request,
-                f"Headache from {started:%H:%M} to {ended:%H:%M} saved in your diary"
-                f" ({started:%A %-d %B}{'' if ended.date() == started.date() else ' and after'}).",
-            )
+            times = {"start": f"{started:%H:%M}", "end": f"{ended:%H:%M}"}
+            times["day"] = weekday_date(started.date())
+            if ended.date() == started.date():
+                saved = gettext("Headache from %(start)s to %(end)s saved in your diary (%(day)s).")
+            else:
+                saved = gettext(
+                    "Headache from %(start)s to %(end)s saved in your diary (%(day)s and after)."
+                )
+            messages.success(request, saved % times)
     return redirect("portal:home")
 
 
@@ -172,11 +181,20 @@ def _mark_headache_free(request, diary: Diary, form):
         add_model_errors(form, error)
         return None
     skipped = (end - start).days + 1 - len(added)
-    messages.success(
-        request,
-        f"Marked {len(added)} day{'s' if len(added) != 1 else ''} as headache-free"
-        + (f"; {skipped} already entered left as they were." if skipped else "."),
-    )
+    marked = ngettext(
+        "Marked %(count)d day as headache-free",
+        "Marked %(count)d days as headache-free",
+        len(added),
+    ) % {"count": len(added)}
+    if skipped:
+        left = ngettext(
+            "%(count)d already entered left as it was.",
+            "%(count)d already entered left as they were.",
+            skipped,
+        ) % {"count": skipped}
+        messages.success(request, f"{marked}; {left}")
+    else:
+        messages.success(request, f"{marked}.")
     if request.POST.get("next") == "home" and not diary.staff:
         return redirect("portal:home")
     return redirect(f"{diary.url('calendar')}?month={start:%Y-%m}")
@@ -238,7 +256,7 @@ def day_form(request, diary: Diary, entry: DiaryDay, initial: dict):
         except ValidationError as error:
             add_model_errors(form, error)
         else:
-            messages.success(request, f"Saved {saved.day:%A %-d %B}.")
+            messages.success(request, gettext("Saved %(day)s.") % {"day": weekday_date(saved.day)})
             return redirect(f"{diary.url('calendar')}?month={saved.day:%Y-%m}")
     audit.record_view(request, diary.patient, "diary day")
     return render(
@@ -262,8 +280,8 @@ def day_remove(request, diary: Diary, day_id: int):
         diary_day_remove(entry=entry, by=request.user)
         messages.success(
             request,
-            f"Removed {entry.day:%A %-d %B} from the diary. It no longer counts; you can enter "
-            "it again.",
+            gettext("Removed %(day)s from the diary. It no longer counts; you can enter it again.")
+            % {"day": weekday_date(entry.day)},
         )
         return redirect(f"{diary.url('calendar')}?month={entry.day:%Y-%m}")
     audit.record_view(request, diary.patient, "diary day removal")
@@ -283,7 +301,9 @@ def medicines(request, diary: Diary):
         except ValidationError as error:
             add_model_errors(form, error)
         else:
-            messages.success(request, f"{medicine.name} added to the list.")
+            messages.success(
+                request, gettext("%(medicine)s added to the list.") % {"medicine": medicine.name}
+            )
             return redirect(diary.url("medicines"))
     medicine_list = list(diary.patient.medicines.all())
     for medicine in medicine_list:
@@ -304,7 +324,7 @@ def medicine_edit(request, diary: Diary, medicine_id: int):
         except ValidationError as error:
             add_model_errors(form, error)
         else:
-            messages.success(request, f"{medicine.name} saved.")
+            messages.success(request, gettext("%(medicine)s saved.") % {"medicine": medicine.name})
             return redirect(diary.url("medicines"))
     audit.record_view(request, diary.patient, "medicine form")
     return render(request, "diaries/medicine_form.html", diary.context(form=form))
@@ -350,9 +370,22 @@ def accept_invitation(request, token: str):
         except ValidationError:
             return render(request, "diaries/invitation_invalid.html", status=410)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Your password is set. Welcome to your headache diary.")
+        messages.success(request, gettext("Your password is set. Welcome to your headache diary."))
         return redirect("portal:home")
     return render(request, "diaries/accept_invitation.html", {"form": form, "patient": patient})
+
+
+def imported_message(result) -> str:
+    """What an import added, e.g. "Imported 3 days (1 already in the diary unchanged, 2
+    medicines added)." (`result` is an import result or a finished DiaryImport)."""
+    days = ngettext("Imported %(count)d day", "Imported %(count)d days", result.added) % {
+        "count": result.added
+    }
+    medicines = ngettext(
+        "%(count)d medicine added", "%(count)d medicines added", result.medicines_added
+    ) % {"count": result.medicines_added}
+    unchanged = gettext("%(count)d already in the diary unchanged") % {"count": result.unchanged}
+    return f"{days} ({unchanged}, {medicines})."
 
 
 def default_range(diary: Diary, today: date) -> tuple[date, date]:
@@ -375,12 +408,7 @@ def transfer(request, diary: Diary):
         if isinstance(result, DiaryImport):  # a big file: the job runner imports it
             return redirect(diary.url("import_progress", import_id=result.pk))
         if not result.errors:
-            messages.success(
-                request,
-                f"Imported {result.added} day{pluralize(result.added)}"
-                f" ({result.unchanged} already in the diary unchanged"
-                f", {result.medicines_added} medicine{pluralize(result.medicines_added)} added).",
-            )
+            messages.success(request, imported_message(result))
             return redirect(diary.url("transfer"))
     audit.record_view(request, diary.patient, "diary import and export")
     return render(
@@ -402,7 +430,10 @@ def import_progress(request, diary: Diary, import_id: int):
     carries nothing from the diary, and once the import ends the page reloads in full, which
     shows the result (and is audited as a view)."""
     diary_import = get_object_or_404(diary.patient.diary_imports, pk=import_id)
-    context = diary.context(diary_import=diary_import)
+    done = diary_import.status == DiaryImport.Status.DONE
+    context = diary.context(
+        diary_import=diary_import, imported=imported_message(diary_import) if done else ""
+    )
     if request.headers.get("HX-Request"):
         if diary_import.finished:
             return HttpResponse(headers={"HX-Refresh": "true"})
@@ -415,7 +446,7 @@ def import_progress(request, diary: Diary, import_id: int):
 def export(request, diary: Diary):
     form = DateRangeForm(request.GET)
     if not form.is_valid():
-        messages.error(request, "Choose a valid date range to export.")
+        messages.error(request, gettext("Choose a valid date range to export."))
         return redirect(diary.url("transfer"))
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     audit.record_export(request, diary.patient, "diary.csv", start=str(start), end=str(end))
@@ -466,18 +497,21 @@ def _offline_entry(body: bytes) -> offline.OfflineEntry:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise ValueError("This entry could not be read: it is not JSON.") from None
+        raise ValueError(gettext("This entry could not be read: it is not JSON.")) from None
     if not isinstance(payload, dict) or not all(
         isinstance(payload.get(name), str | None) for name in OfflineEntryForm.base_fields
     ):
-        raise ValueError("This entry could not be read: it is not a diary entry.")
+        raise ValueError(gettext("This entry could not be read: it is not a diary entry."))
     form = OfflineEntryForm(payload)
     if not form.is_valid():
         problems = [
             f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
             for name, errors in form.errors.items()
         ]
-        raise ValueError(f"This entry could not be read ({'; '.join(problems)})")
+        raise ValueError(
+            gettext("This entry could not be read (%(problems)s)")
+            % {"problems": "; ".join(problems)}
+        )
     return offline.OfflineEntry(**form.cleaned_data)
 
 

@@ -1,5 +1,6 @@
 """Fetch patients only where the logged-in user may see them."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clinic.roles import STAFF_ROLES, Role, user_role
@@ -23,9 +24,21 @@ def patient_for_user(user, patient_id: int, queryset=None, merged=False) -> Pati
     return get_object_or_404(patients, pk=patient_id)
 
 
+def own_patient_or_none(user) -> Patient | None:
+    """The patient record behind a portal account, or None; fetched once per request (kept on
+    the user object: the language middleware asks first, the view again)."""
+    if not hasattr(user, "_own_patient"):
+        patients = Patient.objects.exclude(status=Patient.Status.MERGED)
+        user._own_patient = patients.filter(user=user).first()
+    return user._own_patient
+
+
 def own_patient(user) -> Patient:
     """The patient record behind a portal account (404 if the account has none)."""
-    return get_object_or_404(Patient.objects.exclude(status=Patient.Status.MERGED), user=user)
+    patient = own_patient_or_none(user)
+    if patient is None:
+        raise Http404("No patient record for this account.")
+    return patient
 
 
 def staff_patient(request, patient_id: int) -> Patient:

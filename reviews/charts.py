@@ -13,8 +13,10 @@ from datetime import date, timedelta
 from fractions import Fraction
 from math import ceil
 
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext
 
 from diaries.metrics import MONTH_DAYS, per_28, rolling_28_day_counts, rounded
 from diaries.models import DiaryDay, Severity
@@ -148,10 +150,10 @@ def _window_kind(window) -> str:
 def _level_lines(progress: Progress, y_of) -> tuple[list[Level], str]:
     level = progress.baseline.headache_rate
     if not level:
-        return [], "No baseline level to compare with."
+        return [], gettext("No baseline level to compare with.")
     reported = progress.baseline.source == "reported"
     levels = [
-        ("baseline", Fraction(1), "Reported" if reported else "Baseline"),
+        ("baseline", Fraction(1), gettext("Reported") if reported else gettext("Baseline")),
         ("reduction-30", 1 - Fraction(RESPONSE_PERCENT, 100), f"−{RESPONSE_PERCENT}%"),
         ("reduction-50", 1 - Fraction(RESPONDER_50_PERCENT, 100), f"−{RESPONDER_50_PERCENT}%"),
     ]
@@ -161,13 +163,47 @@ def _level_lines(progress: Progress, y_of) -> tuple[list[Level], str]:
         label_y = y if previous is None else max(y, previous + LEVEL_LABEL_GAP)
         lines.append(Level(y, label_y, label, kind))
         previous = label_y
-    source = "reported baseline" if reported else "baseline"
-    described = (
-        f"Lines: the {source}, {rounded(level)} headache days per 28; "
-        f"{RESPONSE_PERCENT}% fewer, {rounded(level * levels[1][1])}; "
-        f"{RESPONDER_50_PERCENT}% fewer, {rounded(level * levels[2][1])}."
-    )
+    if reported:
+        described = gettext(
+            "Lines: the reported baseline, %(level)s headache days per 28; "
+            "%(response)d%% fewer, %(at_response)s; %(responder)d%% fewer, %(at_responder)s."
+        )
+    else:
+        described = gettext(
+            "Lines: the baseline, %(level)s headache days per 28; "
+            "%(response)d%% fewer, %(at_response)s; %(responder)d%% fewer, %(at_responder)s."
+        )
+    described %= {
+        "level": number_format(rounded(level)),
+        "response": RESPONSE_PERCENT,
+        "at_response": number_format(rounded(level * levels[1][1])),
+        "responder": RESPONDER_50_PERCENT,
+        "at_responder": number_format(rounded(level * levels[2][1])),
+    }
     return lines, described
+
+
+def _bar_title(window, measure: str, value, coverage) -> str:
+    """A bar's tooltip: its window, dates, value and how much of the window was logged."""
+    shown = {
+        "window": window.label,
+        "start": date_format(window.start, "DATE_FORMAT"),
+        "end": date_format(window.end, "DATE_FORMAT"),
+        "value": number_format(value) if value is not None else "",
+        "coverage": number_format(coverage),
+    }
+    if value is None:
+        title = gettext("%(window)s, %(start)s to %(end)s: no days logged") % shown
+    elif measure == "headache":
+        title = gettext("%(window)s, %(start)s to %(end)s: %(value)s headache days per 28") % shown
+    else:
+        title = gettext("%(window)s, %(start)s to %(end)s: %(value)s migraine days per 28") % shown
+    title += ", " + gettext("%(coverage)s%% of days logged") % shown
+    if not window.complete:
+        title += " " + gettext("(in progress)")
+    if not window.adequate:
+        title += " " + gettext("(insufficient)")
+    return title
 
 
 def _bar_chart(progress: Progress, layout: Layout) -> tuple[BarChart, str]:
@@ -209,24 +245,22 @@ def _bar_chart(progress: Progress, layout: Layout) -> tuple[BarChart, str]:
                     height=round(axis_y - y, 1),
                     measure=measure,
                     kind=kind,
-                    value_label="–" if value is None else str(value),
-                    title=(
-                        f"{window.label}, {window.start:%-d %b %Y} to {window.end:%-d %b %Y}: "
-                        f"{'no days logged' if value is None else f'{value} {measure} days per 28'}"
-                        f", {coverage}% of days logged"
-                        + ("" if window.complete else " (in progress)")
-                        + ("" if window.adequate else " (insufficient)")
-                    ),
+                    value_label="–" if value is None else number_format(value),
+                    title=_bar_title(window, measure, value, coverage),
                 )
             )
         shown = (len(windows) - 1 - index) % every == 0
-        short = "B" if window.number is None else str(window.number)
+        short = (
+            pgettext("the baseline, under its bar", "B")
+            if window.number is None
+            else str(window.number)
+        )
         slots.append(
             Slot(
                 center=round(center, 1),
                 bars=bars,
                 label=(window.label if full_labels else short) if shown else "",
-                date_label=f"{window.start:%-d %b %y}" if shown else "",
+                date_label=date_format(window.start, "j M y") if shown else "",
             )
         )
     lines, lines_description = _level_lines(progress, y_of)
@@ -251,13 +285,15 @@ def headache_chart(progress: Progress) -> BarFigure | None:
         return None
     charts = [_bar_chart(progress, layout) for layout in LAYOUTS]
     described = "; ".join(
-        f"{window.label} {bars[0].value_label} and {bars[1].value_label}"
+        gettext("%(window)s %(headache)s and %(migraine)s")
+        % {"window": window.label, "headache": bars[0].value_label, "migraine": bars[1].value_label}
         for window, bars in zip(
             progress.windows, (slot.bars for slot in charts[0][0].slots), strict=True
         )
     )
     return BarFigure(
-        description=f"Headache and migraine days per 28 days: {described}.",
+        description=gettext("Headache and migraine days per 28 days: %(bars)s.")
+        % {"bars": described},
         lines_description=charts[0][1],
         layouts=[chart for chart, _ in charts],
     )

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from django.db.models import Case, Exists, F, JSONField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject
+from django.utils.translation import gettext
 
 from diaries.metrics import (
     ADEQUATE_COVERAGE,
@@ -146,7 +147,7 @@ class Baseline:
         the reported baseline is used, else the diary window."""
         if self.source == "reported":
             return replace(
-                self.window, label="Baseline (reported)", reported_rate=self.reported_rate
+                self.window, label=gettext("Baseline (reported)"), reported_rate=self.reported_rate
             )
         return self.window
 
@@ -437,7 +438,7 @@ def progress_for_patients(
         if days:
             key = (patient_id, 0)
             baseline = Baseline(
-                _window("Baseline", *windows[key], measures.get(key)),
+                _window(gettext("Baseline"), *windows[key], measures.get(key)),
                 reported_rate=fact.get("rate"),
                 reported_on=fact.get("on"),
             )
@@ -445,7 +446,7 @@ def progress_for_patients(
             for number in range(1, len(days) + 1):
                 key = (patient_id, number)
                 window = _window(
-                    f"Cycle {number}",
+                    gettext("Cycle %(number)d") % {"number": number},
                     *windows[key],
                     measures.get(key),
                     number=number,

@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clinic.context_processors import clinic_details
 from clinic.patient_language import (
@@ -142,10 +143,12 @@ def still_wanted(now: datetime) -> Q:
 
 LINK_SALT = "scheduling.reminder-link"
 ACTIONS = {"confirm": Reminder.Response.CONFIRMED, "change": Reminder.Response.CHANGE}
-LINK_INVALID = "This link is not valid. Please check you copied it in full, or phone the clinic."
-LINK_EXPIRED = "This link has expired. Please phone the clinic."
-LINK_USED = "You have already answered this reminder: thank you."
-LINK_NOT_BOOKED = "This appointment is no longer booked. Please phone the clinic."
+LINK_INVALID = gettext_lazy(
+    "This link is not valid. Please check you copied it in full, or phone the clinic."
+)
+LINK_EXPIRED = gettext_lazy("This link has expired. Please phone the clinic.")
+LINK_USED = gettext_lazy("You have already answered this reminder: thank you.")
+LINK_NOT_BOOKED = gettext_lazy("This appointment is no longer booked. Please phone the clinic.")
 
 
 class LinkError(Exception):

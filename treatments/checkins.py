@@ -9,22 +9,23 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from patients.models import Patient
 from treatments.models import AdverseEvent, InjectionSession, SideEffectCheckIn
 from treatments.side_effects import adverse_event_add
 
-ALREADY_ANSWERED = "Thank you: you already answered this check-in."
+ALREADY_ANSWERED = gettext_lazy("Thank you: you already answered this check-in.")
 CHECK_IN_FROM_DAYS = 14
 CHECK_IN_UNTIL_DAYS = 28
 
 # What the check-in asks, and the adverse event each answer records.
 QUESTIONS = {
-    "neck": (_("Neck pain or weakness"), AdverseEvent.Kind.NECK_PAIN),
-    "eyelid": (_("A drooping eyelid"), AdverseEvent.Kind.PTOSIS),
-    "swallowing": (_("Trouble swallowing"), AdverseEvent.Kind.DYSPHAGIA),
-    "breathing": (_("Trouble breathing"), AdverseEvent.Kind.BREATHING),
+    "neck": (gettext_lazy("Neck pain or weakness"), AdverseEvent.Kind.NECK_PAIN),
+    "eyelid": (gettext_lazy("A drooping eyelid"), AdverseEvent.Kind.PTOSIS),
+    "swallowing": (gettext_lazy("Trouble swallowing"), AdverseEvent.Kind.DYSPHAGIA),
+    "breathing": (gettext_lazy("Trouble breathing"), AdverseEvent.Kind.BREATHING),
 }
 
 
@@ -63,7 +64,10 @@ def check_in_closed(*, session: InjectionSession, today: date) -> str | None:
     if SideEffectCheckIn.objects.filter(session=session).exists():
         return ALREADY_ANSWERED
     if not opens <= today <= closes:
-        return f"This check-in is open from {opens:%-d %B} to {closes:%-d %B %Y}."
+        return gettext("This check-in is open from %(opens)s to %(closes)s.") % {
+            "opens": date_format(opens, "MONTH_DAY_FORMAT"),
+            "closes": date_format(closes, gettext("j F Y")),
+        }
     return None
 
 

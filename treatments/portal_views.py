@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from clinic import audit
 from clinic.forms import add_model_errors
@@ -13,7 +14,7 @@ from treatments.checkin_forms import CheckInForm
 from treatments.checkins import check_in_answer, check_in_closed
 from treatments.models import AdverseEvent, InjectionSession
 
-SERIOUS_THANKS = (
+SERIOUS_THANKS = gettext_lazy(
     "Thank you. Your neurologist has been alerted and the clinic will contact "
     "you. If you have trouble breathing, swallowing or speaking now, call 999."
 )
@@ -59,4 +60,4 @@ def _thank(request, events: list[AdverseEvent]) -> None:
     if any(event.serious for event in events):
         messages.warning(request, SERIOUS_THANKS)
     else:
-        messages.success(request, "Thank you: your answers are with the clinic.")
+        messages.success(request, gettext("Thank you: your answers are with the clinic."))

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django import template
-from django.template.defaultfilters import pluralize
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -11,7 +11,7 @@ def duration(value: timedelta) -> str:
     """A timedelta as people say it: "1 hour", "1 hour 30 minutes", "45 minutes"."""
     minutes = round(value.total_seconds() / 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours} hour{pluralize(hours)}"] if hours else []
+    parts = [ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}] if hours else []
     if minutes or not hours:
-        parts.append(f"{minutes} minute{pluralize(minutes)}")
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
     return " ".join(parts)

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from clinic.dates import Weekday
@@ -147,10 +147,10 @@ LONGEST_APPOINTMENT = timedelta(days=1)
 
 class Appointment(models.Model):
     class Kind(models.TextChoices):
-        NEW = "new", _("New consultation")
-        INJECTION = "injection", _("Injection")
-        REVIEW = "review", _("Review")
-        TELEPHONE = "telephone", _("Telephone follow-up")
+        NEW = "new", gettext_lazy("New consultation")
+        INJECTION = "injection", gettext_lazy("Injection")
+        REVIEW = "review", gettext_lazy("Review")
+        TELEPHONE = "telephone", gettext_lazy("Telephone follow-up")
 
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"

@@ -126,7 +126,7 @@ class WaitlistEntry(models.Model):
     @property
     def when_wanted(self) -> str:
         """E.g. "Tuesday, Thursday; mornings (before 12:00)", as the desk reads it."""
-        days = ", ".join(Weekday(day).label for day in sorted(self.weekdays)) or "Any day"
+        days = ", ".join(str(Weekday(day).label) for day in sorted(self.weekdays)) or "Any day"
         if self.times == self.Times.BETWEEN:
             hours = f"{self.from_time:%H:%M}–{self.until_time:%H:%M}"
         else:

@@ -49,8 +49,14 @@
   const save = (entry) => store("readwrite", (entries) => entries.put(entry));
   const discard = (key) => store("readwrite", (entries) => entries.delete(key));
 
+  // The page's words (diaries/partials/offline_queue.html's data-text-* attributes, in the
+  // patient's language), with {name} filled in.
+  function text(name, values = {}) {
+    return box.dataset[name].replace(/\{(\w+)\}/g, (match, key) => values[key]);
+  }
+
   function shown(day) {
-    return new Date(`${day}T12:00:00`).toLocaleDateString("en-GB", {
+    return new Date(`${day}T12:00:00`).toLocaleDateString(document.documentElement.lang || "en-GB", {
       weekday: "long",
       day: "numeric",
       month: "long",
@@ -65,8 +71,8 @@
     box.hidden = false;
   }
 
-  function plural(n, word) {
-    return `${n} ${word}${n === 1 ? "" : "s"}`;
+  function counted(n, name) {
+    return text(n === 1 ? `${name}One` : `${name}Other`, { n });
   }
 
   function button(text, style, action) {
@@ -84,19 +90,19 @@
     message.textContent = entry.message;
     const label = document.createElement("label");
     label.className = "form-label small mb-0 me-2";
-    label.textContent = "Day";
+    label.textContent = text("textDay");
     const date = document.createElement("input");
     date.type = "date";
     date.className = "form-control form-control-sm d-inline-block w-auto me-2";
     date.value = entry.day;
     date.id = `queue-day-${entry.key}`;
     label.htmlFor = date.id;
-    const again = button("Send with this day", "btn-primary me-2", async () => {
+    const again = button(text("textSendAgain"), "btn-primary me-2", async () => {
       await save({ ...entry, day: date.value, fields: { ...entry.fields, day: date.value }, state: "waiting", message: "" });
       await render();
       send();
     });
-    const drop = button("Discard", "btn-outline-danger", async () => {
+    const drop = button(text("textDiscard"), "btn-outline-danger", async () => {
       await discard(entry.key);
       await render();
     });
@@ -111,8 +117,8 @@
     const waiting = mine.filter((entry) => entry.state === "waiting").length;
     const refused = mine.length - waiting;
     const parts = [];
-    if (waiting) parts.push(`${plural(waiting, "day")} waiting to be sent`);
-    if (refused) parts.push(`${plural(refused, "day")} not sent: see below`);
+    if (waiting) parts.push(counted(waiting, "textWaiting"));
+    if (refused) parts.push(counted(refused, "textRefused"));
     count.textContent = parts.join("; ");
     list.replaceChildren();
     for (const entry of mine) {
@@ -120,7 +126,7 @@
       item.className = "mb-2";
       const title = document.createElement("strong");
       title.textContent = shown(entry.day);
-      item.append(title, entry.state === "waiting" ? " — waiting to be sent" : "");
+      item.append(title, entry.state === "waiting" ? ` — ${text("textEntryWaiting")}` : "");
       if (entry.state !== "waiting") refusedItem(item, entry);
       list.append(item);
     }
@@ -188,9 +194,9 @@
         state: "waiting",
         message: "",
       });
-      note(`No signal: ${shown(day)} is kept on this phone and will be sent when you are back online.`);
+      note(text("textKept", { day: shown(day) }));
     } catch (error) {
-      note(`No signal, and this browser cannot keep ${shown(day)} (its storage is off): save it again when you are back online.`);
+      note(text("textNotKept", { day: shown(day) }));
     }
     await render();
     box.scrollIntoView();
@@ -224,7 +230,7 @@
       }
       const day = fields.day || form.dataset.day;
       if (day) await keep(day, fields, form.dataset.seen);
-      else note("Choose the day first.");
+      else note(text("textChooseDay"));
     }
 
     form.addEventListener("submit", async (event) => {

@@ -24,10 +24,10 @@
   }
 
   button.addEventListener("click", async function () {
-    status.textContent = "Asking your browser…";
+    status.textContent = box.dataset.textAsking;
     try {
       if ((await Notification.requestPermission()) !== "granted") {
-        status.textContent = "Notifications are blocked for this site: allow them in your browser's settings, or choose email or a text message.";
+        status.textContent = box.dataset.textDenied;
         return;
       }
       const worker = await registration();
@@ -49,10 +49,10 @@
       if (response.ok) {
         const push = document.querySelector("input[name=channel][value=push]");
         if (push) push.checked = true;
-        status.textContent += " Choose “Notification on this phone” and save.";
+        status.textContent += ` ${box.dataset.textChoosePush}`;
       }
     } catch (error) {
-      status.textContent = "This browser could not turn on notifications (" + error.message + "): choose email or a text message.";
+      status.textContent = box.dataset.textFailed.replace("{error}", error.message);
     }
   });
 })();

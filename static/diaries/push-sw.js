@@ -1,6 +1,7 @@
 // Diary reminder notifications (web push). The portal's service worker imports this with
 // importScripts (diaries/offline.py gives it the served URL); on its own it does only this.
-// The server sends JSON: {title, body, url, stop} (diaries/nudges.py).
+// The server sends JSON: {title, body, url, stop, stop_title} (diaries/nudges.py), in the
+// patient's language; the words here are for a message without them.
 /* global self, clients */
 self.addEventListener("push", function (event) {
   let data = {};
@@ -15,7 +16,7 @@ self.addEventListener("push", function (event) {
       icon: "/static/favicon.svg",
       tag: "diary-reminder",
       data: { url: data.url || "/portal/", stop: data.stop || "" },
-      actions: data.stop ? [{ action: "stop", title: "Stop these reminders" }] : [],
+      actions: data.stop ? [{ action: "stop", title: data.stop_title || "Stop these reminders" }] : [],
     })
   );
 });

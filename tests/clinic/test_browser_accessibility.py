@@ -100,7 +100,7 @@ def test_the_portal_home_and_check_in_on_a_phone(phone_page, screenshot, axe_sou
     assert page.evaluate(OVERFLOW) <= 0
     screenshot(page, "a11y-check-in-phone")
     assert serious_violations(page, axe_source) == []
-    page.get_by_role("button").last.click()  # nothing ticked: nothing to report
+    page.get_by_role("button", name="Send my answers").click()  # nothing ticked: nothing to report
     expect(page.locator(".alert-success")).to_contain_text("Thank you")
 
 

@@ -39,6 +39,8 @@ NOT_CHECKED |= {"fhir:export_status", "fhir:export_file"}
 NOT_CHECKED |= {"portal:reminders_stop"}  # signed link: tests/diaries/test_nudges.py
 # JSON from the page's script (400 for an empty body); roles checked in tests/diaries/test_nudges.py
 NOT_CHECKED |= {"portal:push_subscription"}
+# The language switcher: public by design (the login page has it); tests/patients/test_language.py
+NOT_CHECKED |= {"language"}
 
 
 @dataclass

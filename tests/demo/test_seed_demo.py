@@ -23,13 +23,19 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     assert InjectionSession.objects.count() == sessions > 0
     assert (Patient.objects.count(), PriorPreventive.objects.count()) == counts
     assert counts[0] == 12 + len(PROGRESS_COURSES) + len(DECISION_COURSES)
-    for username in ("dr.demo", "desk.demo", "patient.demo"):
+    for username in ("dr.demo", "desk.demo", "patient.demo", "paciente.demo"):
         assert username in output
+    assert "Lucía García Romero (DEMO00002), portal in Spanish" in output
 
 
 @pytest.mark.parametrize(
     ("username", "role"),
-    [("dr.demo", Role.NEUROLOGIST), ("desk.demo", Role.FRONT_DESK), ("patient.demo", Role.PATIENT)],
+    [
+        ("dr.demo", Role.NEUROLOGIST),
+        ("desk.demo", Role.FRONT_DESK),
+        ("patient.demo", Role.PATIENT),
+        ("paciente.demo", Role.PATIENT),
+    ],
 )
 def test_demo_logins_work_with_the_demo_password(rf, username, role):
     call_command("seed_demo", patients=3)
@@ -45,6 +51,9 @@ def test_demo_clinic_is_varied():
     assert Patient.objects.filter(flags__isnull=False).exists()
     assert Patient.objects.filter(primary_diagnosis=Diagnosis.CHRONIC_MIGRAINE).count() > 20
     assert Patient.objects.get(user__username="patient.demo").mrn == "DEMO00001"
+    spanish = Patient.objects.get(user__username="paciente.demo")
+    assert (spanish.mrn, spanish.given_name, spanish.language) == ("DEMO00002", "Lucía", "es")
+    assert spanish.diary_days.exists()
 
 
 def test_demo_courses_are_varied_and_obey_the_rules():

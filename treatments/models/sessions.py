@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from patients.models import ClinicalFlag, Diagnosis, Patient
@@ -406,22 +406,28 @@ class AdverseEvent(models.Model):
     """A side effect after a session (DOMAIN.md §1); serious ones wait for a neurologist."""
 
     class Kind(models.TextChoices):
-        NECK_PAIN = "neck_pain", _("Neck pain")
-        PTOSIS = "ptosis", _("Eyelid ptosis")
-        MUSCULAR_WEAKNESS = "muscular_weakness", _("Muscular weakness")
-        STIFFNESS = "stiffness", _("Musculoskeletal stiffness")
-        SITE_PAIN = "site_pain", _("Injection-site pain")
-        HEADACHE_FLARE = "headache_flare", _("Headache or migraine flare after injection")
-        FACIAL_PARESIS = "facial_paresis", _("Facial paresis")
-        EYEBROW_DROOP = "eyebrow_droop", _("Eyebrow droop")
-        FLU_LIKE = "flu_like", _("Flu-like symptoms")
-        BRUISING = "bruising", _("Bruising")
-        DYSPHAGIA = "dysphagia", _("Difficulty swallowing (serious)")
-        BREATHING = "breathing", _("Breathing difficulty (serious)")
-        SPEECH = "speech", _("Trouble speaking (serious)")
-        DIPLOPIA = "diplopia", _("Double vision (serious)")
-        GENERALISED_WEAKNESS = "generalised_weakness", _("Generalised weakness (serious)")
-        OTHER = "other", _("Other (describe)")
+        NECK_PAIN = "neck_pain", gettext_lazy("Neck pain")
+        PTOSIS = "ptosis", gettext_lazy("Eyelid ptosis")
+        MUSCULAR_WEAKNESS = "muscular_weakness", gettext_lazy("Muscular weakness")
+        STIFFNESS = "stiffness", gettext_lazy("Musculoskeletal stiffness")
+        SITE_PAIN = "site_pain", gettext_lazy("Injection-site pain")
+        HEADACHE_FLARE = (
+            "headache_flare",
+            gettext_lazy("Headache or migraine flare after injection"),
+        )
+        FACIAL_PARESIS = "facial_paresis", gettext_lazy("Facial paresis")
+        EYEBROW_DROOP = "eyebrow_droop", gettext_lazy("Eyebrow droop")
+        FLU_LIKE = "flu_like", gettext_lazy("Flu-like symptoms")
+        BRUISING = "bruising", gettext_lazy("Bruising")
+        DYSPHAGIA = "dysphagia", gettext_lazy("Difficulty swallowing (serious)")
+        BREATHING = "breathing", gettext_lazy("Breathing difficulty (serious)")
+        SPEECH = "speech", gettext_lazy("Trouble speaking (serious)")
+        DIPLOPIA = "diplopia", gettext_lazy("Double vision (serious)")
+        GENERALISED_WEAKNESS = (
+            "generalised_weakness",
+            gettext_lazy("Generalised weakness (serious)"),
+        )
+        OTHER = "other", gettext_lazy("Other (describe)")
 
     # Distant spread of toxin effect: always serious.
     SERIOUS_KINDS = frozenset(
@@ -429,9 +435,9 @@ class AdverseEvent(models.Model):
     )
 
     class Severity(models.TextChoices):
-        MILD = "mild", "Mild"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
+        MILD = "mild", gettext_lazy("Mild")
+        MODERATE = "moderate", gettext_lazy("Moderate")
+        SEVERE = "severe", gettext_lazy("Severe")
 
     class Outcome(models.TextChoices):
         ONGOING = "ongoing", "Ongoing"

@@ -2,11 +2,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from clinic.roles import Role
-from demo.accounts import DEMO_PASSWORD, DEMO_PATIENT_USERNAME, DEMO_STAFF, demo_staff
+from demo.accounts import (
+    DEMO_PASSWORD,
+    DEMO_PATIENT_USERNAME,
+    DEMO_SPANISH_PATIENT_USERNAME,
+    DEMO_STAFF,
+    demo_staff,
+)
 from demo.courses import seed_courses
 from demo.diaries import seed_diaries
 from demo.large_clinic import MAX_PATIENTS, MAX_YEARS, seed_large_clinic
-from demo.patients import seed_patients
+from demo.patients import SPANISH_PATIENT_NUMBER, seed_patients
 from demo.reviews import seed_reviews
 from demo.schedule import seed_portal_follow_up, seed_schedule
 from demo.sessions import seed_sessions
@@ -83,3 +89,9 @@ class Command(BaseCommand):
             f"  {Role.PATIENT.label:<12} {DEMO_PATIENT_USERNAME:<14} "
             f"{seeded[0].full_name} ({seeded[0].mrn})"
         )
+        if len(seeded) >= SPANISH_PATIENT_NUMBER:
+            spanish = seeded[SPANISH_PATIENT_NUMBER - 1]
+            self.stdout.write(
+                f"  {Role.PATIENT.label:<12} {DEMO_SPANISH_PATIENT_USERNAME:<14} "
+                f"{spanish.full_name} ({spanish.mrn}), portal in Spanish"
+            )
