@@ -193,6 +193,7 @@ class Message:
     text: str  # push notification body
     body: str  # email
     sms: str
+    stop_title: str  # the push notification's stop button
 
 
 def message(nudge: DiaryNudge, missed: list[date]) -> Message:
@@ -252,7 +253,7 @@ def _message(nudge: DiaryNudge, missed: list[date]) -> Message:
         "portal": portal,
         "stop": stop,
     }
-    return Message(subject, text, body, sms)
+    return Message(subject, text, body, sms, _("Stop these reminders"))
 
 
 # ---- sending ---------------------------------------------------------------------------------
@@ -346,6 +347,7 @@ def _deliver(nudge: DiaryNudge, now: datetime, run: NudgeRun) -> None:
                 "body": said.text,
                 "url": f"{settings.SITE_URL}{reverse('portal:home')}",
                 "stop": stop_url(patient),
+                "stop_title": said.stop_title,
             }
             if push_send(patient, payload, run):
                 nudge.channel = NudgeChannel.PUSH

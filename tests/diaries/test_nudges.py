@@ -310,8 +310,17 @@ def subscribe(patient, url: str):
     return private, auth
 
 
-def test_push_reminder_reaches_the_push_service_encrypted_and_signed(push_service, settings):
-    patient = wants(PortalPatientFactory(), channel="push").patient
+@pytest.mark.parametrize(
+    ("language", "title", "stop_title"),
+    [
+        ("en-gb", "Your headache diary for today", "Stop these reminders"),
+        ("es", "Su diario de cefaleas de hoy", "Dejar de recibir estos recordatorios"),
+    ],
+)
+def test_push_reminder_reaches_the_push_service_encrypted_and_signed(
+    push_service, settings, language, title, stop_title
+):
+    patient = wants(PortalPatientFactory(language=language), channel="push").patient
     private, auth = subscribe(patient, push_service.url("/live/1"))
     nudges_queue(now=NOON)
     assert str(nudges_send(now=NOON)).startswith("1 sent")
@@ -320,7 +329,7 @@ def test_push_reminder_reaches_the_push_service_encrypted_and_signed(push_servic
     assert settings.VAPID_PUBLIC_KEY in request["headers"]["authorization"]
     assert request["headers"]["content-encoding"] == "aes128gcm"
     sent = json.loads(http_ece.decrypt(request["body"], private_key=private, auth_secret=auth))
-    assert sent["title"] == "Your headache diary for today"
+    assert (sent["title"], sent["stop_title"]) == (title, stop_title)
     assert sent["url"].endswith("/portal/")
     assert "/portal/reminders/stop/" in sent["stop"]
     assert mail.outbox == []
