@@ -132,11 +132,12 @@ BOTULINUM_REVIEW = {
 
 
 def decision_coding(decision: str) -> dict:
-    return {"system": REVIEW_DECISION_SYSTEM, "code": decision, "display": Decision(decision).label}
+    label = str(Decision(decision).label)  # a translatable label: the text, not the promise
+    return {"system": REVIEW_DECISION_SYSTEM, "code": decision, "display": label}
 
 
 def verdict_concept(verdict: str) -> dict:
-    label = Verdict(verdict).label
+    label = str(Verdict(verdict).label)
     return {
         "coding": [{"system": VERDICT_SYSTEM, "code": verdict, "display": label}],
         "text": label,
@@ -144,7 +145,7 @@ def verdict_concept(verdict: str) -> dict:
 
 
 def course_state_concept(status: str) -> dict:
-    label = CourseStatus(status).label
+    label = str(CourseStatus(status).label)
     coding = {"system": COURSE_STATE_SYSTEM, "code": status, "display": label}
     return {"coding": [coding], "text": label}
 

@@ -141,14 +141,18 @@ def letter_context(review: Review) -> dict:
 
 def render_letter_html(review: Review, kind: str) -> tuple[str, dict]:
     """The letter's HTML and its key figures: the patient's letter in their language, the GP's
-    in the clinic's."""
+    in the clinic's. The figures kept with every letter are in the clinic's language."""
     if kind == IssuedLetter.Kind.PATIENT:
         language = in_language_of(review.patient)
     else:
         language = translation.override(settings.LANGUAGE_CODE)
     with language:
         context = letter_context(review)
-        return render_to_string(TEMPLATES[kind], context), context["figures"]
+        html = render_to_string(TEMPLATES[kind], context)
+    if language.language == settings.LANGUAGE_CODE:
+        return html, context["figures"]
+    with translation.override(settings.LANGUAGE_CODE):
+        return html, key_figures(patient_progress(review.patient, review.reviewed_on))
 
 
 def render_pdf(html: str, page_size: str) -> bytes:
